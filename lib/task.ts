@@ -1,0 +1,101 @@
+/**
+ * The contract between the pipeline runner and a task. Each file in `tasks/` default-exports one
+ * {@link TaskDefinition} made with {@link defineTask}; the runner validates the step's effective
+ * config with `config`, prepares a fresh output directory and calls `run(ctx)`.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { defineTask } from "../lib/task.ts";
+ *
+ * export default defineTask({
+ *   name: "count-lines",
+ *   description: "Counts the lines of a text file.",
+ *   config: z.object({ path: z.string() }),
+ *   externalInputs: (config) => [config.path],
+ *   async run(ctx) {
+ *     const text = await Deno.readTextFile(ctx.config.path);
+ *     await ctx.writeMetrics({ lines: text.split("\n").length });
+ *   },
+ * });
+ * ```
+ * @module
+ */
+import type { z } from "zod";
+import type { WorkerPool } from "./pool/pool.ts";
+
+/** Leveled logger; every line also lands in the step's `step.log`. */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+/** Reports progress of long work; the runner turns it into a status line or timestamped lines. */
+export interface Progress {
+  /** `done` of `total` units of the phase named `label` (e.g. "iteration", "bytes"). */
+  update(done: number, total: number, label?: string): void;
+}
+
+/** One upstream step whose output this step reads. */
+export interface StepInput {
+  /** The upstream step's id in the pipeline file. */
+  id: string;
+  /** The upstream step's task name. */
+  task: string;
+  /** Read-only directory with the upstream step's files. */
+  dir: string;
+}
+
+/** What a running task gets from the runner. */
+export interface TaskContext<C> {
+  /** The validated effective config (defaults ← config file ← profile ← --set). */
+  config: C;
+  /** Upstream outputs, in the order of the step's `needs`. */
+  inputs: StepInput[];
+  /**
+   * The single upstream input produced by a step of task `task` (or with id `task`).
+   * Throws a clear error when there is none or more than one.
+   */
+  input(task: string): StepInput;
+  /** A fresh, empty directory; becomes the step's cached output only if `run` resolves. */
+  outDir: string;
+  log: Logger;
+  progress: Progress;
+  /** The step's seed: `config.seed` if the config has one, else the step's or pipeline's seed. */
+  seed: number;
+  /** Aborted on SIGINT/SIGTERM or when a sibling step fails without --keep-going. */
+  signal: AbortSignal;
+  /** The shared piscina worker pool (sized by --jobs or the core count). */
+  pool: WorkerPool;
+  /** Name of the tensor backend chosen for this run (e.g. "wasm"); "none" for non-tensor tasks. */
+  backend: string;
+  /** Writes `metrics.json` in `outDir` (flat name → number/string/boolean). */
+  writeMetrics(metrics: Record<string, number | string | boolean | null>): Promise<void>;
+}
+
+/** A task: a name, a config schema with defaults, and the work. */
+export interface TaskDefinition<S extends z.ZodType = z.ZodType> {
+  /** Unique name used by pipeline files (`task: <name>`); equals the file name in `tasks/`. */
+  name: string;
+  /** One line for `deno task dag` and the report. */
+  description: string;
+  /** zod schema of the config; its defaults are the task defaults. */
+  config: S;
+  /**
+   * True when results depend on the tensor backend: the backend name then enters the
+   * fingerprint, and the runner initialises the backend before `run`.
+   */
+  usesTensors?: boolean;
+  /**
+   * Local files or directories (e.g. datasets) this config reads from outside the pipeline;
+   * the runner fingerprints their content (hashed once, then checked by path + size + mtime).
+   */
+  externalInputs?: (config: z.output<S>) => string[];
+  run(ctx: TaskContext<z.output<S>>): Promise<void>;
+}
+
+/** Identity helper that gives `run` a typed `ctx.config`. */
+export function defineTask<S extends z.ZodType>(definition: TaskDefinition<S>): TaskDefinition<S> {
+  return definition;
+}
