@@ -1,0 +1,42 @@
+import { Random } from "../lib/util/random.ts";
+import { decodeSafetensors, encodeSafetensors } from "../lib/util/safetensors.ts";
+import { assert } from "./assert.ts";
+
+Deno.test("Random: same seed gives the same stream, different seeds differ", () => {
+  const a = new Random(7), b = new Random(7), c = new Random(8);
+  const xa = a.normalArray(100), xb = b.normalArray(100), xc = c.normalArray(100);
+  assert(xa.every((v, i) => v === xb[i]), "same seed differs");
+  assert(xa.some((v, i) => v !== xc[i]), "different seeds equal");
+});
+
+Deno.test("Random: normal draws have mean ≈ 0 and sd ≈ 1", () => {
+  const x = new Random(1).normalArray(200_000);
+  let m = 0, s = 0;
+  for (const v of x) m += v;
+  m /= x.length;
+  for (const v of x) s += (v - m) ** 2;
+  s = Math.sqrt(s / x.length);
+  assert(Math.abs(m) < 0.01 && Math.abs(s - 1) < 0.01, `mean ${m}, sd ${s}`);
+});
+
+Deno.test("safetensors: round trip keeps dtype, shape, data and metadata", () => {
+  const bytes = encodeSafetensors({
+    a: { dtype: "F32", shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) },
+    b: { dtype: "U8", shape: [3], data: new Uint8Array([7, 8, 9]) },
+  }, { seed: "123" });
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  assert(metadata.seed === "123", "metadata lost");
+  assert(tensors.a.shape.join() === "2,3" && tensors.a.data[5] === 6, "tensor a wrong");
+  assert(tensors.b.dtype === "U8" && tensors.b.data[2] === 9, "tensor b wrong");
+});
+
+Deno.test("safetensors: truncated data is a clear error", () => {
+  const bytes = encodeSafetensors({ a: { dtype: "F32", shape: [4], data: new Float32Array(4) } });
+  let message = "";
+  try {
+    decodeSafetensors(bytes.subarray(0, bytes.length - 4), "'x.safetensors'");
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assert(message.includes("'x.safetensors'") && message.includes("tensor 'a'"), `message was: ${message}`);
+});
