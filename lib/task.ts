@@ -60,6 +60,12 @@ export interface TaskContext<C> {
   input(task: string): StepInput;
   /** A fresh, empty directory; becomes the step's cached output only if `run` resolves. */
   outDir: string;
+  /**
+   * A directory keyed by this step's fingerprint that survives a killed or failed run and is
+   * deleted after success: long tasks keep resumable state (e.g. the last checkpoint) here, so
+   * re-running the same step continues instead of starting over.
+   */
+  resumeDir: string;
   log: Logger;
   progress: Progress;
   /** The step's seed: `config.seed` if the config has one, else the step's or pipeline's seed. */
