@@ -1,0 +1,202 @@
+/**
+ * Executes a plan: fresh steps are served from the store; stale steps run in child processes,
+ * independent ones concurrently up to `jobs`. A failed step skips everything downstream; without
+ * `keepGoing` it also aborts running steps and starts nothing new. Outputs are committed to the
+ * store only after success (see `store.ts`).
+ *
+ * @example
+ * ```ts
+ * import { executePlan } from "./executor.ts";
+ * const outcomes = await executePlan(plan, { jobs: 2, poolThreads: 2, keepGoing: false, reporter, signal });
+ * ```
+ * @module
+ */
+import { join } from "node:path";
+import { exists, readJson } from "../util/fs.ts";
+import type { StepInput } from "../task.ts";
+import type { Plan, PlannedStep } from "./plan.ts";
+import type { Reporter } from "./reporter.ts";
+import { runStepProcess } from "./step_process.ts";
+import { toFileUrl } from "./paths.ts";
+import { commitEntry, createTempDir, entryDir, linkStep, resumeDir, unlinkStep, type Manifest } from "./store.ts";
+import { taskFile } from "./task_loader.ts";
+
+/** How one selected step ended. */
+export interface StepOutcome {
+  status: "ran" | "cached" | "failed" | "skipped";
+  started: string | null;
+  seconds: number | null;
+  manifest: Manifest | null;
+  metrics: Record<string, unknown> | null;
+  error?: string;
+}
+
+/** Options of {@link executePlan}. */
+export interface ExecuteOptions {
+  /** Steps running at once. */
+  jobs: number;
+  /** Threads of each step's worker pool (`--jobs` when given, else the core count). */
+  poolThreads: number;
+  keepGoing: boolean;
+  reporter: Reporter;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+}
+
+async function readMetrics(dir: string): Promise<Record<string, unknown> | null> {
+  const path = join(dir, "metrics.json");
+  if (!(await exists(path))) return null;
+  try {
+    return await readJson<Record<string, unknown>>(path);
+  } catch {
+    return null;
+  }
+}
+
+/** One line describing a finished step: a few metrics, else the last line of its log. */
+async function summary(dir: string, metrics: Record<string, unknown> | null): Promise<string> {
+  if (metrics && Object.keys(metrics).length > 0) {
+    return Object.entries(metrics).slice(0, 5).map(([k, v]) => `${k}=${typeof v === "number" ? +v.toPrecision(4) : v}`).join(" ");
+  }
+  try {
+    const lines = (await Deno.readTextFile(join(dir, "step.log"))).trimEnd().split("\n");
+    return (lines.at(-1) ?? "").replace(/^\S+ \S+\s+/, "");
+  } catch {
+    return "";
+  }
+}
+
+/** Runs the selected stale steps of `plan`; returns an outcome for every selected step. */
+export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<Record<string, StepOutcome>> {
+  const { root, pipeline } = plan;
+  const { reporter } = options;
+  const outcomes: Record<string, StepOutcome> = {};
+  const selected = plan.order.filter((id) => plan.steps[id].selected);
+  const stop = new AbortController();
+  const onOuterAbort = () => stop.abort(options.signal.reason);
+  options.signal.addEventListener("abort", onOuterAbort, { once: true });
+  let firstFailure: string | null = null;
+
+  for (const id of selected) {
+    const step = plan.steps[id];
+    if (step.stale) continue;
+    await linkStep(root, pipeline.name, id, step.fingerprint);
+    const dir = entryDir(root, step.fingerprint);
+    const metrics = await readMetrics(dir);
+    outcomes[id] = { status: "cached", started: null, seconds: null, manifest: step.manifest, metrics };
+    reporter.stepEnd(id, "cached", null, `${step.fingerprint.slice(0, 10)} ${await summary(dir, metrics)}`.trim());
+  }
+
+  const pending = new Set(selected.filter((id) => plan.steps[id].stale));
+  const running = new Map<string, Promise<void>>();
+  const upstreamProblem = (step: PlannedStep): string | null => {
+    for (const need of step.spec.needs) {
+      const o = outcomes[need];
+      if (o && (o.status === "failed" || o.status === "skipped")) return `upstream ${need} ${o.status}`;
+      if (!plan.steps[need].selected && plan.steps[need].manifest === null) {
+        return `upstream ${need} has no cached output and is not selected to run`;
+      }
+    }
+    return null;
+  };
+  const isReady = (step: PlannedStep) =>
+    step.spec.needs.every((n) => !plan.steps[n].selected || outcomes[n]?.status === "ran" || outcomes[n]?.status === "cached");
+
+  const unlinks: Promise<void>[] = [];
+  const skip = (id: string, why: string) => {
+    pending.delete(id);
+    // A forced step that did not get to run still has a valid entry; keep its link then.
+    if (plan.steps[id].manifest === null) unlinks.push(unlinkStep(root, pipeline.name, id));
+    outcomes[id] = { status: "skipped", started: null, seconds: null, manifest: null, metrics: null, error: why };
+    reporter.stepEnd(id, "skipped", null, why);
+  };
+
+  const start = (id: string) => {
+    pending.delete(id);
+    const step = plan.steps[id];
+    const promise = runOne(plan, step, options, stop.signal).catch((e): StepOutcome => {
+      const error = `Cannot run step ${id}: ${(e as Error)?.message ?? e}`;
+      reporter.stepEnd(id, "failed", null, error);
+      return { status: "failed", started: null, seconds: null, manifest: null, metrics: null, error };
+    }).then((outcome) => {
+      outcomes[id] = outcome;
+      if (outcome.status === "failed" && firstFailure === null) firstFailure = id;
+      if (outcome.status === "failed" && !options.keepGoing) stop.abort(new Error(`step ${id} failed`));
+    }).finally(() => running.delete(id));
+    running.set(id, promise);
+  };
+
+  while (pending.size > 0 || running.size > 0) {
+    for (const id of [...pending]) {
+      const step = plan.steps[id];
+      const problem = upstreamProblem(step);
+      if (problem) skip(id, problem);
+      else if (stop.signal.aborted) {
+        skip(id, options.signal.aborted ? "not run: interrupted" : `not run: step ${firstFailure} failed (use --keep-going to continue other steps)`);
+      } else if (isReady(step) && running.size < options.jobs) start(id);
+    }
+    if (running.size === 0) {
+      if (pending.size > 0) for (const id of [...pending]) skip(id, "not run: its upstream did not finish");
+      break;
+    }
+    await Promise.race(running.values());
+  }
+  options.signal.removeEventListener("abort", onOuterAbort);
+  await Promise.all(unlinks);
+  return outcomes;
+}
+
+async function runOne(plan: Plan, step: PlannedStep, options: ExecuteOptions, signal: AbortSignal): Promise<StepOutcome> {
+  const { root, pipeline } = plan;
+  const { reporter } = options;
+  const startedAt = new Date();
+  const t0 = performance.now();
+  reporter.stepStart(step.id, step.task.name);
+  const tmp = await createTempDir(root);
+  const resume = resumeDir(root, step.fingerprint);
+  await Deno.mkdir(resume, { recursive: true });
+  const inputs: StepInput[] = step.spec.needs.map((n) => ({ id: n, task: plan.steps[n].task.name, dir: entryDir(root, plan.steps[n].fingerprint) }));
+  const result = await runStepProcess({
+    stepId: step.id,
+    taskName: step.task.name,
+    taskUrl: toFileUrl(taskFile(root, step.spec.task)).href,
+    config: step.config,
+    inputs,
+    outDir: tmp,
+    resumeDir: resume,
+    seed: step.seed,
+    backend: step.task.usesTensors ? plan.backend?.name ?? null : null,
+    backendError: step.task.usesTensors && !plan.backend ? plan.backendError ?? "no tensor backend resolved" : null,
+    poolThreads: options.poolThreads,
+  }, {
+    signal,
+    onMessage(m) {
+      if (m.type === "log") reporter.stepLog(step.id, m.level, m.message);
+      else if (m.type === "progress") reporter.stepProgress(step.id, m.done, m.total, m.label);
+    },
+    onStderr(line) {
+      if (line.trim()) reporter.stepLog(step.id, "warn", line);
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (!result.ok) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    await unlinkStep(root, pipeline.name, step.id);
+    reporter.stepEnd(step.id, "failed", seconds, result.error ?? "");
+    return { status: "failed", started: startedAt.toISOString(), seconds, manifest: null, metrics: null, error: result.error };
+  }
+  try {
+    const manifest = await commitEntry(root, tmp, step.fingerprint);
+    await linkStep(root, pipeline.name, step.id, step.fingerprint);
+    await Deno.remove(resume, { recursive: true }).catch(() => {});
+    const dir = entryDir(root, step.fingerprint);
+    const metrics = await readMetrics(dir);
+    reporter.stepEnd(step.id, "ran", seconds, await summary(dir, metrics));
+    return { status: "ran", started: startedAt.toISOString(), seconds, manifest, metrics };
+  } catch (e) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    const error = `Cannot store the output of step ${step.id}: ${(e as Error).message}`;
+    reporter.stepEnd(step.id, "failed", seconds, error);
+    return { status: "failed", started: startedAt.toISOString(), seconds, manifest: null, metrics: null, error };
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * Planning a run: load the pipeline file and its tasks, build every step's effective config,
+ * seed and fingerprint, check the store, and decide per step whether it is fresh or stale (and
+ * why). `pipeline --dry-run`, `status` and the executor all start from a plan; nothing is
+ * written except the external-input stat cache.
+ *
+ * @example
+ * ```ts
+ * import { makePlan } from "./plan.ts";
+ * const plan = await makePlan({ root: Deno.cwd(), pipeline: "demo", profile: null, sets: [] });
+ * for (const id of plan.order) console.log(id, plan.steps[id].stale, plan.steps[id].reasons);
+ * ```
+ * @module
+ */
+import { join } from "node:path";
+import { runnerConfigPath, storeDir } from "./paths.ts";
+import { resolveBackend } from "./backend_bridge.ts";
+import { topologicalOrder, upstreamClosure } from "./dag.ts";
+import { effectiveSeed, mergeStepConfig, parseSetArg, schemaKeys, type SetArg, validateStepConfig } from "./effective_config.ts";
+import { canonicalJson, sha256Hex } from "./hashing.ts";
+import { TaskInfoCache, type TaskInfo } from "./task_info_cache.ts";
+import { UserError } from "./errors.ts";
+import { ExternalHasher } from "./external_inputs.ts";
+import { fingerprintOf, type FingerprintFields } from "./fingerprint.ts";
+import { ModuleGraph } from "./module_graph.ts";
+import { loadPipelineFile, type PipelineSpec, type StepSpec } from "./pipeline_file.ts";
+import { readLockFile, type LockFile } from "./provenance.ts";
+import { fieldChanges } from "./staleness.ts";
+import { freshManifest, type Manifest } from "./store.ts";
+import { checkTaskExists, loadTask, taskFile } from "./task_loader.ts";
+import { locate } from "./yaml_source.ts";
+import type { YamlSource } from "./yaml_source.ts";
+
+/** What to plan. */
+export interface PlanOptions {
+  root: string;
+  pipeline: string;
+  profile: string | null;
+  /** Raw `--set` arguments (`key=value` or `step.key=value`). */
+  sets: string[];
+  /** `--seed`: replaces the pipeline's `seed:`. */
+  seed?: number;
+  /** `--backend` (else env EBM_BACKEND, else "auto"). */
+  backend?: string;
+  /** `--force` (true = every selected step) or `--force=<step>` ids. */
+  force?: boolean | string[];
+  /** `--only` ids: run just these steps (their upstream must be fresh). */
+  only?: string[];
+  /** `--until` ids: run these steps and what they need. */
+  until?: string[];
+}
+
+/** One planned step. */
+export interface PlannedStep {
+  id: string;
+  spec: StepSpec;
+  /** What the runner knows about the step's task (cached; see task_info_cache.ts). */
+  task: TaskInfo;
+  config: Record<string, unknown>;
+  seed: number;
+  fields: FingerprintFields;
+  fingerprint: string;
+  /** The manifest when a fresh store entry exists. */
+  manifest: Manifest | null;
+  /** In the `--only` / `--until` selection (all steps when there is none). */
+  selected: boolean;
+  forced: boolean;
+  /** Will (re)run: selected and (forced or no fresh entry). */
+  stale: boolean;
+  /** Why it is stale (empty when fresh). */
+  reasons: string[];
+}
+
+/** A planned run. */
+export interface Plan {
+  root: string;
+  pipeline: PipelineSpec;
+  profile: string | null;
+  order: string[];
+  steps: Record<string, PlannedStep>;
+  previous: LockFile | null;
+  /** Resolved tensor backend, when some step uses tensors and it could be resolved. */
+  backend: { name: string; note: string } | null;
+  /** Why the backend could not be resolved (tensor steps then fail with this message). */
+  backendError: string | null;
+}
+
+
+function checkStepNames(pipeline: PipelineSpec, ids: string[] | undefined, flag: string): void {
+  for (const id of ids ?? []) {
+    if (!(id in pipeline.steps)) {
+      throw new UserError(`Cannot use ${flag} ${id}: pipeline '${pipeline.name}' has no step '${id}' (steps: ${Object.keys(pipeline.steps).join(", ")})`);
+    }
+  }
+}
+
+/** Plans a run (see the module doc). Throws {@link UserError} for anything wrong in the inputs. */
+export async function makePlan(options: PlanOptions): Promise<Plan> {
+  const { root } = options;
+  const pipeline = await loadPipelineFile(root, options.pipeline);
+  const order = topologicalOrder(pipeline.steps, pipeline.source.file);
+  const stepIds = Object.keys(pipeline.steps);
+  if (options.profile !== null && !(options.profile in pipeline.profiles)) {
+    const known = Object.keys(pipeline.profiles);
+    throw new UserError(`Cannot use --profile ${options.profile}: ${pipeline.source.file} defines ${known.length ? `only ${known.join(", ")}` : "no profiles"}`);
+  }
+  checkStepNames(pipeline, options.only, "--only");
+  checkStepNames(pipeline, options.until, "--until");
+  if (Array.isArray(options.force)) checkStepNames(pipeline, options.force, "--force");
+  const sets: SetArg[] = options.sets.map((s) => parseSetArg(s, stepIds));
+
+  const graph = await ModuleGraph.create(root, runnerConfigPath, join(storeDir(root), "imports-cache.json"));
+  const infoCache = await TaskInfoCache.open(root);
+  const taskWhere = (id: string) => `${locate(pipeline.source, ["steps", id, "task"])}: steps.${id}.task`;
+
+  // Per task: its code closure, a digest of that code, and its facts (imported only on a cache miss).
+  interface TaskFacts {
+    sources: Record<string, string>;
+    npm: Record<string, string>;
+    codeDigest: string;
+    info: TaskInfo;
+  }
+  const factsByTask = new Map<string, Promise<TaskFacts>>();
+  const taskFacts = (id: string): Promise<TaskFacts> => {
+    const name = pipeline.steps[id].task;
+    let promise = factsByTask.get(name);
+    if (!promise) {
+      promise = (async () => {
+        await checkTaskExists(root, name, taskWhere(id));
+        const { sources, npm } = await graph.closure(taskFile(root, name));
+        const codeDigest = sha256Hex(canonicalJson({ task: name, sources, npm }));
+        let info = infoCache.task(codeDigest);
+        if (!info) {
+          const def = await loadTask(root, name, taskWhere(id));
+          const keys = schemaKeys(def.config);
+          info = infoCache.putTask(codeDigest, { name: def.name, description: def.description, usesTensors: def.usesTensors === true, keys: keys ? [...keys] : null });
+        }
+        return { sources, npm, codeDigest, info };
+      })();
+      factsByTask.set(name, promise);
+    }
+    return promise;
+  };
+  const facts: Record<string, TaskFacts> = {};
+  for (const id of order) facts[id] = await taskFacts(id);
+
+  for (const set of sets) {
+    if (set.step !== null) continue;
+    const top = set.key.split(".")[0];
+    if (!order.some((id) => facts[id].info.keys?.includes(top))) {
+      throw new UserError(`Cannot apply --set '${set.text}': no step of pipeline '${pipeline.name}' has a config field '${top}' (use <step>.<key>=<value> for one step)`);
+    }
+  }
+
+  let backend: Plan["backend"] = null;
+  let backendError: string | null = null;
+  if (order.some((id) => facts[id].info.usesTensors)) {
+    const requested = options.backend ?? Deno.env.get("EBM_BACKEND") ?? "auto";
+    try {
+      backend = await resolveBackend(requested);
+    } catch (e) {
+      backendError = (e as Error).message;
+    }
+  }
+
+  const hasher = await ExternalHasher.open(root);
+  const fileCache = new Map<string, Promise<YamlSource>>();
+  const pipelineSeed = options.seed ?? pipeline.seed;
+  const selection = options.only ? new Set(options.only)
+    : options.until ? new Set(options.until.flatMap((id) => [...upstreamClosure(pipeline.steps, id)]))
+    : new Set(order);
+  const previous = await readLockFile(root, pipeline.name);
+
+  const steps: Record<string, PlannedStep> = {};
+  for (const id of order) {
+    const spec = pipeline.steps[id];
+    const { sources, npm, codeDigest, info } = facts[id];
+    const keys = info.keys ? new Set(info.keys) : null;
+    const merged = await mergeStepConfig({ root, pipeline, step: spec, taskName: info.name, keys, profile: options.profile, sets, fileCache });
+    const configKey = sha256Hex(canonicalJson({ codeDigest, raw: merged.raw }));
+    let validated = infoCache.config(configKey);
+    if (!validated) {
+      const task = await loadTask(root, spec.task, taskWhere(id));
+      const config = validateStepConfig(merged, task);
+      validated = infoCache.putConfig(configKey, { config, external: task.externalInputs?.(config) ?? [] });
+    }
+    const config = validated.config;
+    const seed = effectiveSeed(config, spec, pipelineSeed);
+    const external: Record<string, string> = {};
+    for (const path of validated.external) {
+      try {
+        external[path] = await hasher.hash(path);
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) {
+          throw new UserError(`Invalid ${locate(pipeline.source, ["steps", id])}: steps.${id}: external input '${path}' of task '${info.name}' does not exist`);
+        }
+        throw e;
+      }
+    }
+    const upstream = Object.fromEntries(spec.needs.map((n) => [n, steps[n].fingerprint]));
+    const runtime: FingerprintFields["runtime"] = { deno: Deno.version.deno };
+    if (info.usesTensors) runtime.backend = backend?.name ?? `unresolved (${backendError})`;
+    const fields: FingerprintFields = { sources, npm, config, seed, upstream, external, runtime };
+    const fingerprint = fingerprintOf(fields);
+    const manifest = await freshManifest(root, fingerprint);
+    const selected = selection.has(id);
+    const forced = selected && (options.force === true || (Array.isArray(options.force) && options.force.includes(id)));
+    const stale = selected && (forced || manifest === null);
+    steps[id] = { id, spec, task: info, config, seed, fields, fingerprint, manifest, selected, forced, stale, reasons: [] };
+  }
+  await hasher.save();
+  await infoCache.save();
+  await graph.save();
+
+  for (const id of order) {
+    const step = steps[id];
+    if (step.forced) step.reasons = ["forced"];
+    else if (step.manifest === null) {
+      const last = previous?.steps[id];
+      const changes = last && last.fingerprint !== step.fingerprint
+        ? fieldChanges(last.fields, step.fields, (up) => steps[up].manifest === null || steps[up].forced)
+        : [];
+      step.reasons = changes.length > 0 ? changes : [last ? "no cached output" : "never ran (no cached output)"];
+    }
+  }
+  return { root, pipeline, profile: options.profile, order, steps, previous, backend, backendError };
+}

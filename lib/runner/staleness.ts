@@ -1,0 +1,69 @@
+/**
+ * Why a step is stale, in words: compares its current fingerprint fields with those recorded in
+ * the last lock file, e.g. `config field lr_init changed 0.0001 → 0.0002`, `lib/ebm/langevin.ts
+ * changed`, `upstream train is stale`, `upstream train re-ran`, `no cached output`.
+ *
+ * @example
+ * ```ts
+ * import { staleReasons } from "./staleness.ts";
+ * staleReasons(current, previousLockStep, (id) => plan[id].stale);
+ * ```
+ * @module
+ */
+import type { FingerprintFields } from "./fingerprint.ts";
+import { canonicalJson } from "./hashing.ts";
+
+function flatten(value: unknown, prefix: string, out: Map<string, unknown>): Map<string, unknown> {
+  if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length > 0) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else {
+    out.set(prefix, value);
+  }
+  return out;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return "(unset)";
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text.length > 40 ? text.slice(0, 37) + "..." : text;
+}
+
+function diffRecords(before: Record<string, string>, after: Record<string, string>, describe: (key: string, was: string | undefined, now: string | undefined) => string): string[] {
+  const reasons: string[] = [];
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (before[key] !== after[key]) reasons.push(describe(key, before[key], after[key]));
+  }
+  return reasons;
+}
+
+/**
+ * Differences between the last recorded fields and the current ones. `upstreamIsStale(id)` tells
+ * whether an upstream step will re-run now (then "is stale"; otherwise a changed upstream
+ * fingerprint means it "re-ran" since).
+ */
+export function fieldChanges(previous: FingerprintFields, current: FingerprintFields, upstreamIsStale: (id: string) => boolean): string[] {
+  const reasons: string[] = [];
+  const before = flatten(previous.config ?? {}, "", new Map());
+  const after = flatten(current.config, "", new Map());
+  for (const key of new Set([...before.keys(), ...after.keys()])) {
+    const a = before.get(key), b = after.get(key);
+    if (canonicalJson(a) !== canonicalJson(b)) reasons.push(`config field ${key} changed ${show(a)} → ${show(b)}`);
+  }
+  if (previous.seed !== current.seed) reasons.push(`seed changed ${previous.seed} → ${current.seed}`);
+  reasons.push(...diffRecords(previous.sources ?? {}, current.sources, (path, was, now) =>
+    was === undefined ? `${path} is now imported` : now === undefined ? `${path} is no longer imported` : now === "missing" ? `${path} was deleted` : `${path} changed`));
+  reasons.push(...diffRecords(previous.npm ?? {}, current.npm, (pkg, was, now) =>
+    was === undefined ? `npm package ${pkg}@${now} is now used` : now === undefined ? `npm package ${pkg} is no longer used` : `npm package ${pkg} changed ${was} → ${now}`));
+  reasons.push(...diffRecords(previous.external ?? {}, current.external, (path, was, now) =>
+    was === undefined ? `external input ${path} added` : now === undefined ? `external input ${path} removed` : `external input ${path} changed`));
+  for (const id of Object.keys(current.upstream)) {
+    if (upstreamIsStale(id)) reasons.push(`upstream ${id} is stale`);
+    else if (previous.upstream?.[id] !== current.upstream[id]) reasons.push(`upstream ${id} re-ran`);
+  }
+  for (const id of Object.keys(previous.upstream ?? {})) if (!(id in current.upstream)) reasons.push(`no longer needs ${id}`);
+  if (previous.runtime?.deno !== current.runtime.deno) reasons.push(`Deno version changed ${previous.runtime?.deno} → ${current.runtime.deno}`);
+  if (previous.runtime?.backend !== current.runtime.backend) {
+    reasons.push(`tensor backend changed ${previous.runtime?.backend ?? "(none)"} → ${current.runtime.backend ?? "(none)"}`);
+  }
+  return reasons;
+}

@@ -1,0 +1,133 @@
+/**
+ * Entry point of a step's child process (`deno run … step_child.ts`): reads the job from stdin,
+ * builds the task context, runs the task and reports the result on stdout (see
+ * `step_protocol.ts`). It exits as soon as its stdin closes, so a killed runner leaves no orphan
+ * writing into the store.
+ *
+ * @example
+ * ```ts
+ * // started by step_process.ts; by hand:
+ * // echo '{"stepId":"a",…}' | deno run -A lib/runner/step_child.ts
+ * ```
+ * @module
+ */
+import { join } from "node:path";
+import type { Logger, StepInput, TaskContext, TaskDefinition } from "../task.ts";
+import { createPool } from "../pool/pool.ts";
+import { writeJsonAtomic } from "../util/fs.ts";
+import { initBackend } from "./backend_bridge.ts";
+import type { ChildMessage, StepJob } from "./step_protocol.ts";
+
+const encoder = new TextEncoder();
+
+function send(message: ChildMessage): void {
+  const bytes = encoder.encode(JSON.stringify(message) + "\n");
+  let written = 0;
+  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+}
+
+async function* stdinLines(): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const chunk of Deno.stdin.readable) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buffered.indexOf("\n")) >= 0) {
+      yield buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+    }
+  }
+}
+
+function makeLogger(logPath: string): Logger & { close(): void; fileOnly(message: string): void } {
+  const file = Deno.openSync(logPath, { append: true, create: true });
+  const toFile = (level: string, message: string) =>
+    file.writeSync(encoder.encode(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`));
+  const write = (level: "info" | "warn" | "debug", message: string) => {
+    toFile(level, message);
+    send({ type: "log", level, message });
+  };
+  return {
+    info: (m) => write("info", m),
+    warn: (m) => write("warn", m),
+    debug: (m) => write("debug", m),
+    /** For details (stack traces) that belong in step.log but not on the console. */
+    fileOnly: (m) => toFile("error", m),
+    close: () => file.close(),
+  };
+}
+
+function findInput(inputs: StepInput[], name: string): StepInput {
+  const matches = inputs.filter((i) => i.task === name || i.id === name);
+  if (matches.length === 1) return matches[0];
+  const have = inputs.map((i) => `${i.id} (${i.task})`).join(", ") || "none";
+  throw new Error(`Cannot find input '${name}': expected exactly one upstream step with that task or id, found ${matches.length} (inputs: ${have})`);
+}
+
+async function main(): Promise<void> {
+  const lines = stdinLines();
+  const first = await lines.next();
+  if (first.done) Deno.exit(3);
+  const job = JSON.parse(first.value) as StepJob;
+  const controller = new AbortController();
+  // Keep reading stdin: "abort" cancels politely; end of input means the runner is gone.
+  (async () => {
+    for await (const line of lines) if (line.trim() === "abort") controller.abort(new Error("step aborted by the runner"));
+    Deno.exit(137);
+  })();
+
+  const log = makeLogger(join(job.outDir, "step.log"));
+  const format = (args: unknown[]) => args.map((a) => (typeof a === "string" ? a : Deno.inspect(a))).join(" ");
+  console.log = console.info = (...args: unknown[]) => log.info(format(args));
+  console.warn = console.error = (...args: unknown[]) => log.warn(format(args));
+  console.debug = (...args: unknown[]) => log.debug(format(args));
+
+  const pool = createPool({ threads: job.poolThreads, signal: controller.signal });
+  let lastProgress = 0;
+  try {
+    if (job.backendError !== null) throw new Error(job.backendError);
+    if (job.backend !== null) await initBackend(job.backend);
+    const module = await import(job.taskUrl);
+    const task = module.default as TaskDefinition;
+    const ctx: TaskContext<Record<string, unknown>> = {
+      config: job.config,
+      inputs: job.inputs,
+      input: (name) => findInput(job.inputs, name),
+      outDir: job.outDir,
+      resumeDir: job.resumeDir,
+      log,
+      progress: {
+        update(done, total, label) {
+          const now = performance.now();
+          if (done < total && now - lastProgress < 200) return;
+          lastProgress = now;
+          send({ type: "progress", done, total, label });
+        },
+      },
+      seed: job.seed,
+      signal: controller.signal,
+      pool,
+      backend: job.backend ?? "none",
+      writeMetrics: (metrics) => writeJsonAtomic(join(job.outDir, "metrics.json"), metrics),
+    };
+    await task.run(ctx);
+    if (controller.signal.aborted) throw controller.signal.reason;
+    await pool.close();
+    log.close();
+    send({ type: "result", ok: true });
+    Deno.exit(0);
+  } catch (e) {
+    const err = e as Error;
+    try {
+      log.fileOnly(`failed: ${err?.stack ?? String(e)}`);
+      log.close();
+    } catch {
+      // the log is best effort once the step has failed
+    }
+    send({ type: "result", ok: false, error: err?.message ?? String(e) });
+    await Promise.race([pool.close(), new Promise((r) => setTimeout(r, 1000))]);
+    Deno.exit(1);
+  }
+}
+
+if (import.meta.main) await main();
