@@ -150,25 +150,27 @@ export async function mergeStepConfig(input: MergeInput): Promise<MergedConfig> 
     for (const k of Object.keys(values)) origins.set(k, originOf(k));
   };
 
-  for (let i = 0; i < step.configParts.length; i++) {
-    const part = step.configParts[i];
-    const partPath = step.configParts.length === 1 && !Array.isArray(src.doc.getIn(["steps", step.id, "config"]))
-      ? ["steps", step.id, "config"]
-      : ["steps", step.id, "config", i];
-    if (typeof part === "string") {
-      const file = await readConfigFile(root, part, `${locate(src, partPath)}: steps.${step.id}.config`, cache);
-      apply((file.value ?? {}) as Record<string, unknown>, (k) => ({ src: file, path: [k] }));
-    } else {
-      apply(part, (k) => ({ src, path: [...partPath, k] }));
+  // Config files and inline mappings listed at `yamlPath` in the pipeline file, merged in order.
+  const applyParts = async (parts: (string | Record<string, unknown>)[], yamlPath: (string | number)[], label: string) => {
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      const partPath = parts.length === 1 && !Array.isArray(src.doc.getIn(yamlPath)) ? yamlPath : [...yamlPath, i];
+      if (typeof part === "string") {
+        const file = await readConfigFile(root, part, `${locate(src, partPath)}: ${label}`, cache);
+        apply((file.value ?? {}) as Record<string, unknown>, (k) => ({ src: file, path: [k] }));
+      } else {
+        apply(part, (k) => ({ src, path: [...partPath, k] }));
+      }
     }
-  }
+  };
+  await applyParts(step.configParts, ["steps", step.id, "config"], `steps.${step.id}.config`);
 
   if (profile !== null) {
     const overlay = pipeline.profiles[profile];
-    const star = overlay["*"] ?? {};
+    const star = (overlay["*"]?.[0] ?? {}) as Record<string, unknown>;
     const starForStep = Object.fromEntries(Object.entries(star).filter(([k]) => keys === null || keys.has(k)));
     apply(starForStep, (k) => ({ src, path: ["profiles", profile, "*", k] }));
-    apply(overlay[step.id] ?? {}, (k) => ({ src, path: ["profiles", profile, step.id, k] }));
+    await applyParts(overlay[step.id] ?? [], ["profiles", profile, step.id], `profiles.${profile}.${step.id}`);
   }
   for (const set of sets) {
     const top = set.key.split(".")[0];

@@ -7,6 +7,10 @@
  * seed: 7                         # optional; pipeline-wide default seed
  * profiles:                       # optional named overlays: profile → step id (or "*") → values
  *   quick: { "*": { points: 500 }, stats: { chunks: 2 } }
+ *   small: { stats: configs/profiles/stats.small.yaml }   # a step overlay may be a config file
+ * default_profile:                # optional: the profile used without --profile, by backend kind
+ *   gpu: paper                    #   when the resolved tensor backend runs on a GPU (tensorflow)
+ *   cpu: quick                    #   otherwise (native, wasm, cpu)
  * steps:
  *   generate: { task: demo-generate, config: configs/demo/generate.yaml }
  *   stats:
@@ -46,7 +50,8 @@ const pipelineSchema = z.strictObject({
   name: z.string().optional(),
   description: z.string().optional(),
   seed: z.number().int().optional(),
-  profiles: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.unknown()))).optional(),
+  profiles: z.record(z.string(), z.record(z.string(), z.union([configPart, z.array(configPart)]))).optional(),
+  default_profile: z.strictObject({ gpu: z.string(), cpu: z.string() }).optional(),
   steps: z.record(z.string().regex(idPattern, "a step id uses letters, digits, '_' and '-' only"), stepSchema)
     .refine((steps) => Object.keys(steps).length > 0, "a pipeline needs at least one step"),
 });
@@ -67,7 +72,10 @@ export interface PipelineSpec {
   name: string;
   description?: string;
   seed?: number;
-  profiles: Record<string, Record<string, Record<string, unknown>>>;
+  /** Profile → step id (or "*") → overlay parts (config file paths or inline values), in order. */
+  profiles: Record<string, Record<string, (string | Record<string, unknown>)[]>>;
+  /** Profile chosen when none is given, by whether the backend runs on a GPU. */
+  defaultProfile?: { gpu: string; cpu: string };
   /** Steps in file order. */
   steps: Record<string, StepSpec>;
   source: YamlSource;
@@ -109,12 +117,25 @@ export async function loadPipelineFile(root: string, name: string): Promise<Pipe
       if (need === step.id) throw new UserError(`Invalid ${locate(source, ["steps", step.id, "needs", i])}: steps.${step.id}.needs: a step cannot need itself`);
     });
   }
+  const profiles: PipelineSpec["profiles"] = {};
   for (const [profile, overlay] of Object.entries(data.profiles ?? {})) {
-    for (const stepId of Object.keys(overlay)) {
+    profiles[profile] = {};
+    for (const [stepId, parts] of Object.entries(overlay)) {
       if (stepId !== "*" && !(stepId in steps)) {
         throw new UserError(`Invalid ${locate(source, ["profiles", profile, stepId], true)}: profiles.${profile}.${stepId}: unknown step '${stepId}'`);
       }
+      const list = Array.isArray(parts) ? parts : [parts];
+      if (stepId === "*" && list.some((p) => typeof p !== "object")) {
+        throw new UserError(`Invalid ${locate(source, ["profiles", profile, stepId])}: profiles.${profile}.*: the "*" overlay must be inline values, not a file`);
+      }
+      profiles[profile][stepId] = list;
     }
   }
-  return { name, description: data.description, seed: data.seed, profiles: data.profiles ?? {}, steps, source };
+  for (const kind of ["gpu", "cpu"] as const) {
+    const chosen = data.default_profile?.[kind];
+    if (chosen !== undefined && !(chosen in profiles)) {
+      throw new UserError(`Invalid ${locate(source, ["default_profile", kind])}: default_profile.${kind}: unknown profile '${chosen}' (profiles: ${Object.keys(profiles).join(", ") || "none"})`);
+    }
+  }
+  return { name, description: data.description, seed: data.seed, profiles, defaultProfile: data.default_profile, steps, source };
 }

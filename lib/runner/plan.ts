@@ -76,6 +76,8 @@ export interface Plan {
   root: string;
   pipeline: PipelineSpec;
   profile: string | null;
+  /** Why `profile` was chosen when the user gave none (the pipeline's default_profile), else null. */
+  profileNote: string | null;
   order: string[];
   steps: Record<string, PlannedStep>;
   previous: LockFile | null;
@@ -154,13 +156,22 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
 
   let backend: Plan["backend"] = null;
   let backendError: string | null = null;
-  if (order.some((id) => facts[id].info.usesTensors)) {
+  if (order.some((id) => facts[id].info.usesTensors) || (options.profile === null && pipeline.defaultProfile)) {
     const requested = options.backend ?? Deno.env.get("EBM_BACKEND") ?? "auto";
     try {
       backend = await resolveBackend(requested);
     } catch (e) {
       backendError = (e as Error).message;
     }
+  }
+
+  let profile = options.profile;
+  let profileNote: string | null = null;
+  if (profile === null && pipeline.defaultProfile) {
+    const gpu = backend?.name === "tensorflow";
+    profile = gpu ? pipeline.defaultProfile.gpu : pipeline.defaultProfile.cpu;
+    profileNote = `profile ${profile} (no --profile given; backend ${backend?.name ?? "unresolved"} ${gpu ? "runs on a GPU" : "is CPU-only"}, ` +
+      `so ${pipeline.source.file} default_profile.${gpu ? "gpu" : "cpu"} applies)`;
   }
 
   const hasher = await ExternalHasher.open(root);
@@ -176,7 +187,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     const spec = pipeline.steps[id];
     const { sources, npm, codeDigest, info } = facts[id];
     const keys = info.keys ? new Set(info.keys) : null;
-    const merged = await mergeStepConfig({ root, pipeline, step: spec, taskName: info.name, keys, profile: options.profile, sets, fileCache });
+    const merged = await mergeStepConfig({ root, pipeline, step: spec, taskName: info.name, keys, profile, sets, fileCache });
     const configKey = sha256Hex(canonicalJson({ codeDigest, raw: merged.raw }));
     let validated = infoCache.config(configKey);
     if (!validated) {
@@ -223,5 +234,5 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
       step.reasons = changes.length > 0 ? changes : [last ? "no cached output" : "never ran (no cached output)"];
     }
   }
-  return { root, pipeline, profile: options.profile, order, steps, previous, backend, backendError };
+  return { root, pipeline, profile, profileNote, order, steps, previous, backend, backendError };
 }
