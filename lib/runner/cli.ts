@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { availableParallelism } from "node:os";
 import { parseCliArgs, usage, type CliArgs } from "./cli_args.ts";
 import { cleanStore } from "./clean.ts";
@@ -20,6 +20,7 @@ import { renderDot, renderMermaid, topologicalOrder } from "./dag.ts";
 import { UserError } from "./errors.ts";
 import { executePlan, type StepOutcome } from "./executor.ts";
 import { loadPipelineFile } from "./pipeline_file.ts";
+import { finalizeReport } from "./final_report.ts";
 import { makePlan, type Plan } from "./plan.ts";
 import { writeLockFile, type LockFile, type LockStep } from "./provenance.ts";
 import { createReporter } from "./reporter.ts";
@@ -129,6 +130,12 @@ async function commandPipeline(args: CliArgs, root: string): Promise<number> {
     for (const id of selected) if (plan.steps[id].stale) reporter.note(`  ${id}: ${plan.steps[id].reasons.join("; ")}`);
     const outcomes = await executePlan(plan, { jobs, poolThreads: args.jobs ?? availableParallelism(), keepGoing: args.keepGoing, reporter, signal: interrupt.signal });
     await writeLockFile(root, buildLock(plan, outcomes, started));
+    try {
+      const report = await finalizeReport(root, plan, outcomes);
+      if (report) reporter.note(`report: ${relative(root, report)}`);
+    } catch (e) {
+      reporter.note(`warning: could not rebuild the report from the lock file: ${(e as Error).message}`);
+    }
     const counts = { ran: 0, cached: 0, failed: 0, skipped: 0 };
     for (const o of Object.values(outcomes)) counts[o.status]++;
     const seconds = (Date.now() - started.getTime()) / 1000;

@@ -1,0 +1,109 @@
+/**
+ * Sampling-path figures of the paper's eval: energy over the sampling path, gradient magnitude
+ * over the sampling path (both per Langevin step) and, for MH-adjusted Langevin, the acceptance
+ * rate per step. Panels sit side by side in one figure; long paths are decimated (min/max per
+ * pixel column) so 250,000 steps draw quickly.
+ *
+ * Input records (what `eval-sample`/`longrun-sample` should write, e.g. `records.json`):
+ * `{ "step": [1, 2, …], "energy": [...], "grad_norm": [...], "acceptance": [...] }` with one
+ * entry per recorded step (mean over the batch; `acceptance` only for MALA). An array of rows
+ * `[{ "step", "energy", "grad_norm", "acceptance"? }]` is accepted too (see {@link parseSamplingRecords}).
+ *
+ * @example
+ * ```ts
+ * import { samplingFigure } from "./sampling.ts";
+ * const energy = Float64Array.from({ length: 1000 }, (_, i) => 100 / (1 + i));
+ * const figure = samplingFigure({ energy, gradNorm: energy, acceptance: energy.map(() => 0.6) });
+ * ```
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import { composePanels, type Panel } from "./compose.ts";
+import { decimateMinMax } from "./decimate.ts";
+import { SERIES_COLORS } from "./diagnostics.ts";
+import { type Figure, plotToSvg } from "./render.ts";
+
+/** Per-step records of a sampling run. */
+export interface SamplingRecords {
+  /** Step numbers (default 1, 2, …). */
+  steps?: ArrayLike<number>;
+  energy: ArrayLike<number>;
+  gradNorm: ArrayLike<number>;
+  /** Acceptance rate per step (MALA only). */
+  acceptance?: ArrayLike<number>;
+  title?: string;
+}
+
+function numbers(value: unknown, field: string, source: string): number[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "number" && v !== null)) {
+    throw new Error(`Cannot read sampling records '${source}': expected '${field}' to be an array of numbers`);
+  }
+  return value.map((v) => (v === null ? NaN : v));
+}
+
+/**
+ * Normalises either accepted JSON layout (columns or rows; `grad_norm`, `gradNorm` or `grad`) to
+ * {@link SamplingRecords}. `source` names the file in errors.
+ */
+export function parseSamplingRecords(json: unknown, source: string): SamplingRecords {
+  const rows = Array.isArray(json) ? json : (json as { records?: unknown })?.records;
+  if (Array.isArray(rows)) {
+    const pick = (row: Record<string, unknown>, names: string[]) => names.map((n) => row[n]).find((v) => v !== undefined);
+    const cols: Record<string, unknown[]> = { step: [], energy: [], grad_norm: [], acceptance: [] };
+    for (const row of rows as Record<string, unknown>[]) {
+      cols.step.push(pick(row, ["step", "iter"]));
+      cols.energy.push(pick(row, ["energy", "mean_energy"]));
+      cols.grad_norm.push(pick(row, ["grad_norm", "gradNorm", "grad"]));
+      cols.acceptance.push(pick(row, ["acceptance", "accept"]));
+    }
+    json = {
+      step: cols.step.every((v) => v !== undefined) ? cols.step : undefined,
+      energy: cols.energy,
+      grad_norm: cols.grad_norm,
+      acceptance: cols.acceptance.every((v) => v !== undefined) ? cols.acceptance : undefined,
+    };
+  }
+  if (typeof json !== "object" || json === null) throw new Error(`Cannot read sampling records '${source}': expected a JSON object or array`);
+  const o = json as Record<string, unknown>;
+  const gradField = ["grad_norm", "gradNorm", "grad"].find((k) => o[k] !== undefined) ?? "grad_norm";
+  const records: SamplingRecords = { energy: numbers(o.energy, "energy", source), gradNorm: numbers(o[gradField], gradField, source) };
+  if (o.step !== undefined) records.steps = numbers(o.step, "step", source);
+  const acceptField = ["acceptance", "accept"].find((k) => o[k] !== undefined);
+  if (acceptField) records.acceptance = numbers(o[acceptField], acceptField, source);
+  const n = records.energy.length;
+  for (const [name, arr] of [["step", records.steps], ["grad_norm", records.gradNorm], ["acceptance", records.acceptance]] as const) {
+    if (arr && arr.length !== n) throw new Error(`Cannot read sampling records '${source}': '${name}' has ${arr.length} entries but 'energy' has ${n}`);
+  }
+  if (n === 0) throw new Error(`Cannot read sampling records '${source}': no steps recorded`);
+  return records;
+}
+
+const WIDTH = 380;
+const HEIGHT = 240;
+
+function pathPanel(values: ArrayLike<number>, steps: ArrayLike<number> | undefined, yLabel: string, color: string, yDomain?: [number, number]): Figure {
+  const { x, y } = decimateMinMax(values, WIDTH);
+  const xs = steps ? Float64Array.from(x, (i) => steps[i]) : Float64Array.from(x, (i) => i + 1);
+  return plotToSvg({
+    width: WIDTH,
+    height: HEIGHT,
+    marginLeft: 60,
+    x: { label: "Langevin step", labelAnchor: "center", labelArrow: "none", tickFormat: "~s" },
+    y: { label: yLabel, labelArrow: "none", grid: true, ...(yDomain ? { domain: yDomain } : {}) },
+    marks: [Plot.line(xs, { x: (_: number, i: number) => xs[i], y: (_: number, i: number) => y[i], stroke: color, strokeWidth: 1 })],
+  });
+}
+
+/** Builds the sampling-path figure (2 panels, 3 with acceptance). */
+export function samplingFigure(records: SamplingRecords): Figure {
+  const n = records.energy.length;
+  if (records.gradNorm.length !== n) throw new Error(`Cannot plot sampling paths: ${records.gradNorm.length} gradient norms for ${n} energies`);
+  const panels: Panel[] = [
+    { title: "Energy over sampling path", figure: pathPanel(records.energy, records.steps, "energy", SERIES_COLORS.first) },
+    { title: "Gradient magnitude over sampling path", figure: pathPanel(records.gradNorm, records.steps, "gradient magnitude", SERIES_COLORS.second) },
+  ];
+  if (records.acceptance) {
+    panels.push({ title: "MH acceptance rate", figure: pathPanel(records.acceptance, records.steps, "acceptance rate", "#2ca02c", [0, 1]) });
+  }
+  return composePanels(panels, { columns: panels.length, title: records.title });
+}

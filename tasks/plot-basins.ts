@@ -1,0 +1,65 @@
+/**
+ * Task `plot-basins`: the ADELM disconnectivity graph (each leaf's minimum image under it) and a
+ * grid per basin (representative first, then members). Reads `basins.json` from the one upstream
+ * step that wrote it (fields in `lib/plot/basins.ts`) and the minima images (NHWC, values in
+ * [−1, 1]) from the tensor `minima_tensor` of `minima_file` in any upstream output (typically the
+ * metastable-search step). Without minima images the graph is drawn without pictures and no
+ * grids are written. Output: `disconnectivity.svg/.png`, `basin-<id>.png`, `representatives.png`.
+ *
+ * @example
+ * ```yaml
+ * steps:
+ *   basins-plot: { task: plot-basins, needs: [search, cluster] }
+ * ```
+ * @module
+ */
+import { z } from "zod";
+import { join } from "node:path";
+import { defineTask } from "../lib/task.ts";
+import { exists, readJson, writeFileAtomic } from "../lib/util/fs.ts";
+import { readSafetensors } from "../lib/util/safetensors.ts";
+import { basinGridPng, basinOrder, disconnectivityFigure, graphFromBasins, parseBasinsJson } from "../lib/plot/basins.ts";
+import { writeFigure } from "../lib/plot/render.ts";
+
+export default defineTask({
+  name: "plot-basins",
+  description: "Draws the ADELM disconnectivity graph with minimum images and one image grid per basin.",
+  config: z.object({
+    basins_file: z.string().default("basins.json"),
+    minima_file: z.string().default("minima.safetensors"),
+    minima_tensor: z.string().default("minima"),
+    png_scale: z.number().positive().default(2),
+  }),
+  async run(ctx) {
+    const c = ctx.config;
+    const withBasins = [];
+    for (const input of ctx.inputs) if (await exists(join(input.dir, c.basins_file))) withBasins.push(input);
+    if (withBasins.length !== 1) {
+      throw new Error(`Cannot plot basins: expected exactly one upstream step with ${c.basins_file}, found ${withBasins.length} (inputs: ${ctx.inputs.map((i) => i.id).join(", ") || "none"})`);
+    }
+    const basinsPath = join(withBasins[0].dir, c.basins_file);
+    const basins = parseBasinsJson(await readJson(basinsPath), basinsPath);
+    let minima: { data: Float32Array; height: number; width: number; channels: number } | undefined;
+    for (const input of ctx.inputs) {
+      const path = join(input.dir, c.minima_file);
+      if (!(await exists(path))) continue;
+      const tensor = (await readSafetensors(path)).tensors[c.minima_tensor];
+      if (!tensor) throw new Error(`Cannot plot basins: '${path}' has no tensor '${c.minima_tensor}'`);
+      if (tensor.shape.length !== 4 || tensor.shape[0] !== basins.energies.length) {
+        throw new Error(`Cannot plot basins: '${path}' tensor '${c.minima_tensor}' must be NHWC with ${basins.energies.length} images (one per minimum), got shape [${tensor.shape}]`);
+      }
+      minima = { data: Float32Array.from(tensor.data as Float32Array), height: tensor.shape[1], width: tensor.shape[2], channels: tensor.shape[3] };
+      break;
+    }
+    if (!minima) ctx.log.warn(`No ${c.minima_file} upstream: drawing the graph without minimum images`);
+    const graph = await graphFromBasins(basins, minima);
+    await writeFigure(ctx.outDir, "disconnectivity", disconnectivityFigure({ ...graph, title: `${withBasins[0].id}: disconnectivity graph` }), { scale: c.png_scale });
+    if (minima) {
+      for (const [i, basin] of basins.basins.entries()) {
+        await writeFileAtomic(join(ctx.outDir, `basin-${basin.id ?? i}.png`), await basinGridPng(minima.data, minima, basinOrder(basin)));
+      }
+      await writeFileAtomic(join(ctx.outDir, "representatives.png"), await basinGridPng(minima.data, minima, basins.basins.map((b) => b.representative)));
+    }
+    await ctx.writeMetrics({ basins: basins.basins.length, minima: basins.energies.length, images: minima !== undefined });
+  },
+});
