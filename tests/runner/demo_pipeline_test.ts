@@ -4,13 +4,13 @@ import { assert, assertClose, assertEquals } from "../assert.ts";
 import { readSafetensors } from "../../lib/util/safetensors.ts";
 import { repoRoot, runCli } from "./rig.ts";
 
-Deno.test("demo pipeline: generate → stats (worker pool) → summary, then a no-op re-run", async () => {
+Deno.test("demo pipeline: generate → stats (worker pool) → summary → report, then a no-op re-run", async () => {
   const root = await Deno.makeTempDir({ prefix: "runner-demo-" });
   try {
     for (const dir of ["tasks", "lib", "configs", "pipelines"]) await Deno.symlink(join(repoRoot, dir), join(root, dir));
     const first = await runCli(root, ["pipeline", "demo", "--profile", "quick", "--json"]);
     assertEquals(first.code, 0, first.stderr);
-    assertEquals(JSON.parse(first.stdout).steps.map((s: { status: string }) => s.status), ["ran", "ran", "ran"]);
+    assertEquals(JSON.parse(first.stdout).steps.map((s: { status: string }) => s.status), ["ran", "ran", "ran", "ran"]);
 
     const { tensors } = await readSafetensors(join(root, "outputs/demo/generate/points.safetensors"));
     assertEquals(tensors.x.shape, [500, 2], "the quick profile's point count");
@@ -23,10 +23,13 @@ Deno.test("demo pipeline: generate → stats (worker pool) → summary, then a n
     assert(stats.cov[0][0] > 5 && stats.cov[0][0] < 11, `variance of a radius-4 ring mixture, got ${stats.cov[0][0]}`);
     const summary = await Deno.readTextFile(join(root, "outputs/demo/summary/summary.md"));
     assert(summary.includes("## stats (demo-stats)") && summary.includes("| count | 500 |"), summary);
+    const report = await Deno.readTextFile(join(root, "outputs/demo/report.html"));
+    for (const id of ["generate", "stats", "summary"]) assert(report.includes(id), `the report lists step ${id}`);
+    assert(report.includes("pipeline.lock.json"), "the report is rebuilt from the final lock file");
 
     const again = await runCli(root, ["pipeline", "demo", "--profile", "quick"]);
     assertEquals(again.code, 0, again.stderr);
-    assert(again.stdout.includes("0 ran, 3 cached"), again.stdout);
+    assert(again.stdout.includes("0 ran, 4 cached"), again.stdout);
     assert(again.stdout.includes("count=500"), `a cache hit prints the step's metrics: ${again.stdout}`);
   } finally {
     await Deno.remove(root, { recursive: true }).catch(() => {});
