@@ -74,6 +74,8 @@ export interface TaskContext<C> {
   signal: AbortSignal;
   /** The shared piscina worker pool (sized by --jobs or the core count). */
   pool: WorkerPool;
+  /** Name of the pipeline being run; absent when a task runs outside the runner (e.g. in a unit test). */
+  pipeline?: string;
   /** Name of the tensor backend chosen for this run (e.g. "wasm"); "none" for non-tensor tasks. */
   backend: string;
   /** Writes `metrics.json` in `outDir` (flat name → number/string/boolean). */

@@ -21,16 +21,17 @@ export default defineTask({
   name: "report",
   description: "Writes a self-contained HTML report of the run: status, time, fingerprint, config, metrics and figures per step.",
   config: z.object({
-    /** Pipeline name (the runner does not pass it to tasks): where report.html and the previous lock live. */
+    /** Pipeline whose report this is (default: the running pipeline): where report.html and the previous lock live. */
     pipeline: z.string().regex(/^[A-Za-z0-9._-]+$/, "expected a pipeline file name without extension").nullable().default(null),
     title: z.string().nullable().default(null),
   }),
   async run(ctx) {
     if (ctx.inputs.length === 0) throw new Error("Cannot write the report: the step has no upstream steps (list them in 'needs')");
-    if (!ctx.config.pipeline) ctx.log.warn("config 'pipeline' is not set: writing report.html only in the step output");
+    const pipeline = ctx.config.pipeline ?? ctx.pipeline ?? null;
+    if (!pipeline) ctx.log.warn("no pipeline name (config 'pipeline' unset, not run by the runner): writing report.html only in the step output");
     const paths = await writeReportFromInputs(ctx.inputs, {
       root: Deno.cwd(),
-      pipeline: ctx.config.pipeline,
+      pipeline,
       outDir: ctx.outDir,
       title: ctx.config.title ?? undefined,
     });

@@ -157,6 +157,8 @@ async function runOne(plan: Plan, step: PlannedStep, options: ExecuteOptions, si
   await Deno.mkdir(resume, { recursive: true });
   const inputs: StepInput[] = step.spec.needs.map((n) => ({ id: n, task: plan.steps[n].task.name, dir: entryDir(root, plan.steps[n].fingerprint) }));
   const result = await runStepProcess({
+    root,
+    pipeline: pipeline.name,
     stepId: step.id,
     taskName: step.task.name,
     taskUrl: toFileUrl(taskFile(root, step.spec.task)).href,

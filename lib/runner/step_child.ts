@@ -95,6 +95,7 @@ async function main(): Promise<void> {
       input: (name) => findInput(job.inputs, name),
       outDir: job.outDir,
       resumeDir: job.resumeDir,
+      pipeline: job.pipeline,
       log,
       progress: {
         update(done, total, label) {

@@ -64,6 +64,7 @@ async function forEachLine(stream: ReadableStream<Uint8Array>, fn: (line: string
 export async function runStepProcess(job: StepJob, options: StepProcessOptions): Promise<StepProcessResult> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--config", runnerConfigPath, ...inheritedPermissionFlags(), childEntry],
+    cwd: job.root,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

@@ -16,6 +16,9 @@ import type { StepInput } from "../task.ts";
 
 /** Everything a child needs to run one step (the parent already validated it). */
 export interface StepJob {
+  /** Project root: the child's working directory, so tasks' relative paths resolve there. */
+  root: string;
+  pipeline: string;
   stepId: string;
   taskName: string;
   /** `file:` URL of the task module. */
