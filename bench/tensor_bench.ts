@@ -1,0 +1,148 @@
+/**
+ * `deno task bench`: times ToyNet / VanillaNet / NonlocalNet (32×32×3, batch 100) on a tfjs
+ * backend — forward, one Langevin step (∇x + update + noise), one weight step (∇θ + Adam) —
+ * as the median of repeated runs after warm-up; runs the same operations in PyTorch (2 threads,
+ * `bench/tensor_bench.py`) in the same command when `/usr/bin/python3 -c 'import torch'` works;
+ * prints a table with ratios (tfjs / PyTorch) and writes `outputs/bench/<backend>.json` as
+ * `{"backend", "threads", "rows": [{"net", "op", "ms", "torch_ms", "ratio"}]}`.
+ *
+ * Usage: deno task bench [--backend NAME] [--nets toy,vanilla,nonlocal] [--reps N] [--batch N]
+ *   [--torch-threads N (default 2)] [--no-torch]
+ *
+ * @example
+ * ```sh
+ * deno task bench --backend wasm --nets vanilla --reps 5
+ * ```
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { backendInfo, initBackend, resolveBackendName } from "../lib/tensor/backend.ts";
+import { createNet, type EnergyNet, type NetType } from "../lib/nets/net.ts";
+import { gaussianNoise, langevinStep } from "../lib/ebm/langevin.ts";
+import { paramGrads } from "../lib/ebm/grads.ts";
+import { createOptimizer } from "../lib/ebm/optim.ts";
+import { Random } from "../lib/util/random.ts";
+import { writeJsonAtomic } from "../lib/util/fs.ts";
+
+const OPS = ["forward", "langevin", "weight"] as const;
+type Row = { net: string; op: typeof OPS[number]; ms: number; torch_ms: number | null; ratio: number | null };
+
+function flag(name: string, fallback: string | undefined): string | undefined {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < Deno.args.length ? Deno.args[i + 1] : fallback;
+}
+
+function positiveInt(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`Cannot read --${name}: expected a positive integer, got '${value}'`);
+  return n;
+}
+
+function medianMs(fn: () => void, reps: number, warmup: number): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times.length % 2 ? times[(times.length - 1) / 2] : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
+}
+
+function timeNet(net: EnergyNet, batch: number, reps: number, warmup: number): Record<typeof OPS[number], number> {
+  const rng = new Random(1);
+  const shape = [batch, ...net.inputShape];
+  const x = tf.tensor(rng.uniformArray(batch * net.inputShape.reduce((a, b) => a * b, 1), -1, 1), shape);
+  const xNeg = tf.tensor(rng.uniformArray(x.size, -1, 1), shape);
+  const opt = createOptimizer("adam", net.params, { lr: 1e-4 });
+  const eps = 0.015;
+  const forward = () => tf.tidy(() => void net.energy(x).dataSync());
+  const langevin = () => {
+    const noise = gaussianNoise(shape, rng);
+    const step = langevinStep(net, xNeg, noise, eps);
+    tf.dispose([noise, step.x]);
+  };
+  const weight = () => {
+    const { grads } = paramGrads(net, () => tf.mul(tf.sub(tf.mean(net.energy(x)), tf.mean(net.energy(xNeg))), 2 / eps ** 2) as tf.Scalar);
+    opt.step(grads);
+    tf.dispose(Object.values(grads));
+  };
+  const out = { forward: medianMs(forward, reps, warmup), langevin: medianMs(langevin, reps, warmup), weight: medianMs(weight, reps, warmup) };
+  tf.dispose([x, xNeg]);
+  opt.dispose();
+  return out;
+}
+
+async function torchTimings(nets: string[], reps: number, batch: number, threads: number): Promise<Map<string, number> | null> {
+  const python = "/usr/bin/python3";
+  try {
+    const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stdout: "null", stderr: "null" }).output();
+    if (!probe.success) return null;
+  } catch {
+    return null;
+  }
+  const script = new URL("./tensor_bench.py", import.meta.url).pathname;
+  const out = await new Deno.Command(python, {
+    args: [script, "--nets", nets.join(","), "--reps", String(reps), "--batch", String(batch), "--threads", String(threads)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`Cannot run the PyTorch reference (${script}): ${new TextDecoder().decode(out.stderr).trim().split("\n").pop()}`);
+  const parsed = JSON.parse(new TextDecoder().decode(out.stdout)) as { rows: { net: string; op: string; ms: number }[] };
+  return new Map(parsed.rows.map((r) => [`${r.net}/${r.op}`, r.ms]));
+}
+
+async function main(): Promise<void> {
+  const { name, note } = await resolveBackendName(flag("backend", undefined));
+  const nets = (flag("nets", "toy,vanilla,nonlocal") ?? "").split(",").filter((s) => s) as NetType[];
+  for (const n of nets) if (!["toy", "vanilla", "nonlocal"].includes(n)) throw new Error(`Cannot read --nets: unknown net '${n}' (expected toy, vanilla, nonlocal)`);
+  const reps = positiveInt("reps", flag("reps", "10"));
+  const batch = positiveInt("batch", flag("batch", "100"));
+  const warmup = 2;
+  await initBackend(name);
+  const info = backendInfo();
+  console.log(`backend ${info.name} (${note}), threads ${info.threads}, batch ${batch}, median of ${reps} after ${warmup} warm-up runs`);
+  const ours = new Map<string, number>();
+  for (const type of nets) {
+    const net = createNet(type, { n_c: 3, n_f: 32 }, 0);
+    const t = timeNet(net, batch, reps, warmup);
+    for (const op of OPS) ours.set(`${type}/${op}`, t[op]);
+    console.log(`  ${type}: forward ${t.forward.toFixed(1)} ms, langevin ${t.langevin.toFixed(1)} ms, weight ${t.weight.toFixed(1)} ms`);
+    net.dispose();
+  }
+  const torchThreads = positiveInt("torch-threads", flag("torch-threads", "2"));
+  const torch = Deno.args.includes("--no-torch") ? null : await torchTimings(nets, reps, batch, torchThreads);
+  if (torch !== null) console.log(`PyTorch reference: ${torchThreads} thread(s), same command`);
+  if (torch === null) {
+    console.log(Deno.args.includes("--no-torch") ? "PyTorch skipped (--no-torch): torch_ms and ratio are null" : "PyTorch not available: torch_ms and ratio are null");
+  }
+  const rows: Row[] = nets.flatMap((net) =>
+    OPS.map((op) => {
+      const ms = ours.get(`${net}/${op}`)!, t = torch?.get(`${net}/${op}`) ?? null;
+      return { net, op, ms: round(ms), torch_ms: t === null ? null : round(t), ratio: t === null ? null : round(ms / t) };
+    })
+  );
+  console.log("\nnet       op        tfjs ms   torch ms   ratio");
+  for (const r of rows) {
+    console.log(`${r.net.padEnd(9)} ${r.op.padEnd(9)} ${r.ms.toFixed(1).padStart(8)} ${(r.torch_ms?.toFixed(1) ?? "-").padStart(10)} ${(r.ratio?.toFixed(2) ?? "-").padStart(7)}`);
+  }
+  const path = `outputs/bench/${info.name}.json`;
+  await writeJsonAtomic(path, { backend: info.name, threads: info.threads, rows });
+  console.log(`\nwrote ${path}`);
+}
+
+function round(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (e) {
+    console.error((e as Error).message);
+    Deno.exit(1);
+  }
+  // Threaded backends keep worker threads alive; the bench is done.
+  Deno.exit(0);
+}

@@ -1,0 +1,129 @@
+/**
+ * The paper's three networks (SPEC §1) as parameter lists plus energy functions over NHWC input.
+ * Parameter keys are PyTorch's state_dict keys so the paper's checkpoints convert one to one.
+ *
+ * @example
+ * ```ts
+ * const arch = ARCHITECTURES.vanilla({ n_c: 3, n_f: 32 });
+ * arch.params.map((p) => p.key); // ["f.0.weight", "f.0.bias", "f.2.weight", …]
+ * ```
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { conv, dense, leakyRelu, maxPool2 } from "./ops.ts";
+import { convSpec, dense1x1Spec, linearSpec, type ParamSpec } from "./params.ts";
+
+/** Network sizes: image channels and base feature width. */
+export interface NetSize {
+  n_c: number;
+  n_f: number;
+}
+
+/** Parameters by state_dict key (internal layouts). */
+export type ParamMap = Record<string, tf.Tensor>;
+
+/** A network architecture: its parameters and its energy function. */
+export interface Architecture {
+  params: ParamSpec[];
+  /** Expected input shape without the batch axis. */
+  inputShape: number[];
+  energy(p: ParamMap, x: tf.Tensor): tf.Tensor1D;
+}
+
+function toy(size: NetSize): Architecture {
+  const widths = [2, size.n_f, 2 * size.n_f, 2 * size.n_f, 2 * size.n_f, 1];
+  const params = widths.slice(0, -1).flatMap((w, i) => dense1x1Spec(`f.${2 * i}`, w, widths[i + 1]));
+  return {
+    params,
+    inputShape: [2],
+    energy(p, x) {
+      let h = x as tf.Tensor2D;
+      for (let i = 0; i < 5; i++) {
+        h = dense(h, p[`f.${2 * i}.weight`] as tf.Tensor2D, p[`f.${2 * i}.bias`] as tf.Tensor1D);
+        if (i < 4) h = leakyRelu(h);
+      }
+      return tf.reshape(h, [-1]) as tf.Tensor1D;
+    },
+  };
+}
+
+function vanilla(size: NetSize): Architecture {
+  const { n_c, n_f } = size;
+  const layers = [
+    { cin: n_c, cout: n_f, k: 3, stride: 1, pad: 1 },
+    { cin: n_f, cout: 2 * n_f, k: 4, stride: 2, pad: 1 },
+    { cin: 2 * n_f, cout: 4 * n_f, k: 4, stride: 2, pad: 1 },
+    { cin: 4 * n_f, cout: 8 * n_f, k: 4, stride: 2, pad: 1 },
+    { cin: 8 * n_f, cout: 1, k: 4, stride: 1, pad: 0 },
+  ];
+  return {
+    params: layers.flatMap((l, i) => convSpec(`f.${2 * i}`, l.cin, l.cout, l.k)),
+    inputShape: [32, 32, n_c],
+    energy(p, x) {
+      let h = x as tf.Tensor4D;
+      layers.forEach((l, i) => {
+        h = conv(h, p[`f.${2 * i}.weight`] as tf.Tensor4D, p[`f.${2 * i}.bias`] as tf.Tensor1D, l.stride, l.pad);
+        if (i < layers.length - 1) h = leakyRelu(h);
+      });
+      return tf.reshape(h, [-1]) as tf.Tensor1D;
+    },
+  };
+}
+
+function nonLocalSpec(prefix: string, c: number): ParamSpec[] {
+  const inter = Math.max(1, Math.floor(c / 2));
+  return [
+    ...convSpec(`${prefix}.g.0`, c, inter, 1),
+    ...convSpec(`${prefix}.theta`, c, inter, 1),
+    ...convSpec(`${prefix}.phi.0`, c, inter, 1),
+    ...convSpec(`${prefix}.W`, inter, c, 1, true),
+  ];
+}
+
+/** Embedded-Gaussian non-local block with sub-sampled g and φ, residual output (NHWC). */
+function nonLocal(p: ParamMap, prefix: string, x: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w] = x.shape;
+  const w4 = (k: string) => p[`${prefix}.${k}.weight`] as tf.Tensor4D, b1 = (k: string) => p[`${prefix}.${k}.bias`] as tf.Tensor1D;
+  const inter = w4("theta").shape[3];
+  const g = tf.reshape(maxPool2(conv(x, w4("g.0"), b1("g.0"), 1, 0)), [n, -1, inter]) as tf.Tensor3D; // [N, HW/4, inter]
+  const theta = tf.reshape(conv(x, w4("theta"), b1("theta"), 1, 0), [n, h * w, inter]) as tf.Tensor3D; // [N, HW, inter]
+  const phi = tf.reshape(maxPool2(conv(x, w4("phi.0"), b1("phi.0"), 1, 0)), [n, -1, inter]) as tf.Tensor3D; // [N, HW/4, inter]
+  const attention = tf.softmax(tf.matMul(theta, phi, false, true)); // [N, HW, HW/4]
+  const y = tf.reshape(tf.matMul(attention, g), [n, h, w, inter]) as tf.Tensor4D;
+  return tf.add(conv(y, w4("W"), b1("W"), 1, 0), x);
+}
+
+function nonlocal(size: NetSize): Architecture {
+  const { n_c, n_f } = size;
+  const params = [
+    ...convSpec("convs.0", n_c, n_f, 3),
+    ...nonLocalSpec("convs.3", n_f),
+    ...convSpec("convs.4", n_f, 2 * n_f, 3),
+    ...nonLocalSpec("convs.7", 2 * n_f),
+    ...convSpec("convs.8", 2 * n_f, 4 * n_f, 3),
+    ...linearSpec("fc.0", 4 * n_f * 4 * 4, 8 * n_f),
+    ...linearSpec("fc.2", 8 * n_f, 1),
+  ];
+  return {
+    params,
+    inputShape: [32, 32, n_c],
+    energy(p, x) {
+      const c = (k: string, h: tf.Tensor4D) => conv(h, p[`${k}.weight`] as tf.Tensor4D, p[`${k}.bias`] as tf.Tensor1D, 1, 1);
+      let h = maxPool2(leakyRelu(c("convs.0", x as tf.Tensor4D)));
+      h = nonLocal(p, "convs.3", h);
+      h = maxPool2(leakyRelu(c("convs.4", h)));
+      h = nonLocal(p, "convs.7", h);
+      h = maxPool2(leakyRelu(c("convs.8", h)));
+      // PyTorch flattens NCHW: channel-major order before fc.0.
+      const flat = tf.reshape(tf.transpose(h, [0, 3, 1, 2]), [h.shape[0], -1]) as tf.Tensor2D;
+      const f = leakyRelu(dense(flat, p["fc.0.weight"] as tf.Tensor2D, p["fc.0.bias"] as tf.Tensor1D));
+      return tf.reshape(dense(f, p["fc.2.weight"] as tf.Tensor2D, p["fc.2.bias"] as tf.Tensor1D), [-1]) as tf.Tensor1D;
+    },
+  };
+}
+
+/** Network types the paper uses. */
+export type NetType = "toy" | "vanilla" | "nonlocal";
+
+/** Architecture factories by type. */
+export const ARCHITECTURES: Record<NetType, (size: NetSize) => Architecture> = { toy, vanilla, nonlocal };

@@ -1,0 +1,135 @@
+/**
+ * Registers the project's gradient kernels: convolution gradients through forward convolutions
+ * (`conv2d_grads.ts`) for wasm (no filter-gradient kernel, scalar-loop input gradient) and cpu
+ * (element-by-element filter gradient), and a correct MaxPoolGrad for wasm (`max_pool_grad.ts`;
+ * the stock one returns wrong values). Idempotent.
+ *
+ * @example
+ * ```ts
+ * registerProjectKernels("wasm");
+ * const g = tf.grad((w) => tf.conv2d(x, w, 2, 1).sum())(w); // now runs on fast forward convs
+ * ```
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { conv2dFilterGrad, conv2dInputGrad, type ConvGeometry } from "./conv2d_grads.ts";
+import { maxPoolGrad } from "./max_pool_grad.ts";
+
+/** Backends whose stock conv-gradient kernels are replaced. */
+export const BACKENDS_WITH_PROJECT_KERNELS = ["wasm", "cpu"] as const;
+
+const registered = new Set<string>();
+const stock = new Map<string, tf.KernelConfig>();
+
+type ConvGradAttrs = {
+  strides: [number, number] | number;
+  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+};
+
+function asTensor(info: tf.TensorInfo | undefined): tf.Tensor {
+  if (info === undefined) throw new Error("Cannot run a conv-gradient kernel: an input tensor is missing");
+  return info instanceof tf.Tensor ? info : tf.engine().makeTensorFromTensorInfo(info);
+}
+
+function geometry(kernel: string, xShape: number[], filterShape: number[], attrs: ConvGradAttrs): ConvGeometry {
+  if (attrs.dataFormat === "NCHW") throw new Error(`Cannot run ${kernel}: dataFormat 'NCHW' is not supported, use NHWC`);
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  return { strides: [info.strideHeight, info.strideWidth], pad: { top: info.padInfo.top, left: info.padInfo.left } };
+}
+
+function filterGradKernel(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] };
+  return tf.tidy(() => {
+    const x = asTensor(args.inputs.x) as tf.Tensor4D, dy = asTensor(args.inputs.dy) as tf.Tensor4D;
+    const geom = geometry("Conv2DBackpropFilter", x.shape, attrs.filterShape, attrs);
+    return conv2dFilterGrad(x, dy, attrs.filterShape, geom);
+  });
+}
+
+function inputGradKernel(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const attrs = args.attrs as unknown as ConvGradAttrs & { inputShape: [number, number, number, number] };
+  return tf.tidy(() => {
+    const dy = asTensor(args.inputs.dy) as tf.Tensor4D, w = asTensor(args.inputs.filter) as tf.Tensor4D;
+    const geom = geometry("Conv2DBackpropInput", attrs.inputShape, w.shape, attrs);
+    return conv2dInputGrad(dy, w, attrs.inputShape, geom);
+  });
+}
+
+function maxPoolGradKernel(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const attrs = args.attrs as unknown as {
+    filterSize: [number, number] | number;
+    strides: [number, number] | number;
+    pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+    dimRoundingMode?: "floor" | "round" | "ceil";
+  };
+  return tf.tidy(() => {
+    const dy = asTensor(args.inputs.dy), x = asTensor(args.inputs.input);
+    const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+    return tf.tensor(maxPoolGrad(dy.dataSync() as Float32Array, x.dataSync() as Float32Array, info), x.shape);
+  });
+}
+
+/** Kernels replaced per backend: the wasm MaxPoolGrad is wrong, the conv gradients slow or missing. */
+const REPLACEMENTS: Record<string, [string, (args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }) => tf.TensorInfo][]> = {
+  wasm: [["Conv2DBackpropFilter", filterGradKernel], ["Conv2DBackpropInput", inputGradKernel], ["MaxPoolGrad", maxPoolGradKernel]],
+  cpu: [["Conv2DBackpropFilter", filterGradKernel], ["Conv2DBackpropInput", inputGradKernel]],
+};
+
+/**
+ * Replaces the kernels listed in REPLACEMENTS for `backendName` when it is one of
+ * {@link BACKENDS_WITH_PROJECT_KERNELS}; other backends are left alone.
+ *
+ * @example
+ * ```ts
+ * registerProjectKernels("wasm"); // after importing @tensorflow/tfjs-backend-wasm
+ * ```
+ */
+export function registerProjectKernels(backendName: string): void {
+  if (!(BACKENDS_WITH_PROJECT_KERNELS as readonly string[]).includes(backendName) || registered.has(backendName)) return;
+  const replacements: [string, tf.KernelFunc][] = REPLACEMENTS[backendName].map(([k, f]) => [k, f as unknown as tf.KernelFunc]);
+  for (const [kernelName, kernelFunc] of replacements) {
+    const previous = tf.getKernel(kernelName, backendName);
+    if (previous !== undefined) {
+      stock.set(`${backendName}/${kernelName}`, previous);
+      tf.unregisterKernel(kernelName, backendName);
+    }
+    tf.registerKernel({ kernelName, backendName, kernelFunc, setupFunc: previous?.setupFunc, disposeFunc: previous?.disposeFunc });
+  }
+  registered.add(backendName);
+}
+
+/**
+ * True once {@link registerProjectKernels} replaced the kernels for `backendName`.
+ *
+ * @example
+ * ```ts
+ * if (!projectKernelsRegistered("cpu")) registerProjectKernels("cpu");
+ * ```
+ */
+export function projectKernelsRegistered(backendName: string): boolean {
+  return registered.has(backendName);
+}
+
+/**
+ * The backend's own kernel that {@link registerProjectKernels} replaced (for parity tests),
+ * or undefined when it had none (wasm has no Conv2DBackpropFilter).
+ *
+ * @example
+ * ```ts
+ * const cpuFilterGrad = stockKernel("cpu", "Conv2DBackpropFilter");
+ * ```
+ */
+export function stockKernel(backendName: string, kernelName: string): tf.KernelConfig | undefined {
+  return stock.get(`${backendName}/${kernelName}`);
+}
