@@ -1,0 +1,133 @@
+/**
+ * The oneDNN 2.x C ABI facts this backend relies on: struct sizes, field offsets and enum values,
+ * read from /usr/include/oneapi/dnnl/dnnl_types.h (oneDNN 2.6.3, x86-64 Linux). They are
+ * hard-coded because Deno FFI lays structs out by hand; `tests/native/abi_test.ts` compiles a
+ * small C program against the installed headers and re-checks every value here.
+ *
+ * @example
+ * ```ts
+ * import { ABI } from "./abi.ts";
+ * const desc = new Uint8Array(ABI.sizes.memoryDesc);
+ * ```
+ * @module
+ */
+
+/** Struct sizes, offsets and enum values of the oneDNN 2.x C API. */
+export const ABI = {
+  sizes: {
+    memoryDesc: 696,
+    convolutionDesc: 5976,
+    matmulDesc: 2800,
+    poolingV2Desc: 3288,
+    eltwiseDesc: 1416,
+    binaryDesc: 2096,
+    softmaxDesc: 1408,
+    execArg: 16,
+    dims: 96,
+  },
+  offsets: {
+    execArgArg: 0,
+    execArgMemory: 8,
+  },
+  maxNdims: 12,
+  dataType: { f32: 3, u8: 6 },
+  formatTag: { any: 1 },
+  propKind: { forwardTraining: 64, forwardInference: 96, backwardData: 160, backwardWeights: 192 },
+  algKind: {
+    convolutionDirect: 1,
+    eltwiseRelu: 31,
+    eltwiseElu: 63,
+    eltwiseLogistic: 175,
+    eltwiseClip: 255,
+    poolingMax: 511,
+    binaryAdd: 131056,
+    binaryMul: 131057,
+    binarySub: 131061,
+    binaryGt: 131063,
+    binaryLt: 131065,
+  },
+  engineKind: { cpu: 1 },
+  streamFlags: { default: 1 },
+  arg: {
+    src: 1,
+    src1: 2,
+    dst: 17,
+    weights: 33,
+    bias: 41,
+    workspace: 64,
+    diffSrc: 129,
+    diffDst: 145,
+    diffWeights: 161,
+    diffBias: 169,
+    from: 1,
+    to: 17,
+  },
+  query: {
+    srcMd: 129,
+    diffSrcMd: 130,
+    weightsMd: 131,
+    diffWeightsMd: 132,
+    dstMd: 133,
+    diffDstMd: 134,
+    workspaceMd: 135,
+  },
+  status: { success: 0, unimplemented: 3, invalidArguments: 2 },
+} as const;
+
+/** The C names of every value in {@link ABI}, for the header re-check test. */
+export const ABI_C_NAMES: ReadonlyArray<readonly [string, number]> = [
+  ["sizeof(dnnl_memory_desc_t)", ABI.sizes.memoryDesc],
+  ["sizeof(dnnl_convolution_desc_t)", ABI.sizes.convolutionDesc],
+  ["sizeof(dnnl_matmul_desc_t)", ABI.sizes.matmulDesc],
+  ["sizeof(dnnl_pooling_v2_desc_t)", ABI.sizes.poolingV2Desc],
+  ["sizeof(dnnl_eltwise_desc_t)", ABI.sizes.eltwiseDesc],
+  ["sizeof(dnnl_binary_desc_t)", ABI.sizes.binaryDesc],
+  ["sizeof(dnnl_softmax_desc_t)", ABI.sizes.softmaxDesc],
+  ["sizeof(dnnl_exec_arg_t)", ABI.sizes.execArg],
+  ["sizeof(dnnl_dims_t)", ABI.sizes.dims],
+  ["offsetof(dnnl_exec_arg_t, arg)", ABI.offsets.execArgArg],
+  ["offsetof(dnnl_exec_arg_t, memory)", ABI.offsets.execArgMemory],
+  ["DNNL_MAX_NDIMS", ABI.maxNdims],
+  ["dnnl_f32", ABI.dataType.f32],
+  ["dnnl_u8", ABI.dataType.u8],
+  ["dnnl_format_tag_any", ABI.formatTag.any],
+  ["dnnl_forward_training", ABI.propKind.forwardTraining],
+  ["dnnl_forward_inference", ABI.propKind.forwardInference],
+  ["dnnl_backward_data", ABI.propKind.backwardData],
+  ["dnnl_backward_weights", ABI.propKind.backwardWeights],
+  ["dnnl_convolution_direct", ABI.algKind.convolutionDirect],
+  ["dnnl_eltwise_relu", ABI.algKind.eltwiseRelu],
+  ["dnnl_eltwise_elu", ABI.algKind.eltwiseElu],
+  ["dnnl_eltwise_logistic", ABI.algKind.eltwiseLogistic],
+  ["dnnl_eltwise_clip", ABI.algKind.eltwiseClip],
+  ["dnnl_pooling_max", ABI.algKind.poolingMax],
+  ["dnnl_binary_add", ABI.algKind.binaryAdd],
+  ["dnnl_binary_mul", ABI.algKind.binaryMul],
+  ["dnnl_binary_sub", ABI.algKind.binarySub],
+  ["dnnl_binary_gt", ABI.algKind.binaryGt],
+  ["dnnl_binary_lt", ABI.algKind.binaryLt],
+  ["dnnl_cpu", ABI.engineKind.cpu],
+  ["dnnl_stream_default_flags", ABI.streamFlags.default],
+  ["DNNL_ARG_SRC", ABI.arg.src],
+  ["DNNL_ARG_SRC_1", ABI.arg.src1],
+  ["DNNL_ARG_DST", ABI.arg.dst],
+  ["DNNL_ARG_WEIGHTS", ABI.arg.weights],
+  ["DNNL_ARG_BIAS", ABI.arg.bias],
+  ["DNNL_ARG_WORKSPACE", ABI.arg.workspace],
+  ["DNNL_ARG_DIFF_SRC", ABI.arg.diffSrc],
+  ["DNNL_ARG_DIFF_DST", ABI.arg.diffDst],
+  ["DNNL_ARG_DIFF_WEIGHTS", ABI.arg.diffWeights],
+  ["DNNL_ARG_DIFF_BIAS", ABI.arg.diffBias],
+  ["DNNL_ARG_FROM", ABI.arg.from],
+  ["DNNL_ARG_TO", ABI.arg.to],
+  ["dnnl_query_src_md", ABI.query.srcMd],
+  ["dnnl_query_diff_src_md", ABI.query.diffSrcMd],
+  ["dnnl_query_weights_md", ABI.query.weightsMd],
+  ["dnnl_query_diff_weights_md", ABI.query.diffWeightsMd],
+  ["dnnl_query_dst_md", ABI.query.dstMd],
+  ["dnnl_query_diff_dst_md", ABI.query.diffDstMd],
+  ["dnnl_query_workspace_md", ABI.query.workspaceMd],
+  ["dnnl_success", ABI.status.success],
+  ["dnnl_unimplemented", ABI.status.unimplemented],
+  ["dnnl_invalid_arguments", ABI.status.invalidArguments],
+];

@@ -1,0 +1,144 @@
+/**
+ * `Conv2D` and `FusedConv2D` (bias + activation as a oneDNN post-op) on oneDNN. Activations stay
+ * in tfjs's NHWC/NCHW buffers; HWIO filters are reordered into oneDNN's preferred blocked layout
+ * inside the cached plan.
+ *
+ * @example
+ * ```ts
+ * registerKernel({ kernelName: "Conv2D", backendName: "native", kernelFunc: makeConv2D(ctx) });
+ * ```
+ * @module
+ */
+import {
+  backend_util,
+  type Conv2DAttrs,
+  type Conv2DInputs,
+  type FusedConv2DAttrs,
+  type FusedConv2DInputs,
+  type KernelFunc,
+  type TensorInfo,
+} from "@tensorflow/tfjs-core";
+import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { ABI } from "../abi.ts";
+import { Plan } from "../dnnl.ts";
+import { eltwisePostOp, float32Values, mustFloat32, type NativeContext, type Present } from "./context.ts";
+import { convFlops, convGeometry, geometryKey } from "./conv_geometry.ts";
+
+type Post = { alg: number; alpha: number; beta: number } | null;
+
+const POST_ALGS = {
+  relu: ABI.algKind.eltwiseRelu,
+  elu: ABI.algKind.eltwiseElu,
+  logistic: ABI.algKind.eltwiseLogistic,
+  clip: ABI.algKind.eltwiseClip,
+};
+
+/** Compiles x (*) w (+ bias) (-> post-op) -> y for one geometry; slots: x, w, [bias], y. */
+function buildForward(ctx: NativeContext, info: backend_util.Conv2DInfo, withBias: boolean, post: Post): Plan {
+  const { dnnl } = ctx;
+  const g = convGeometry(info);
+  const xMd = dnnl.stridedDesc(g.srcDims, g.srcStrides);
+  const wMd = dnnl.stridedDesc(g.weightsDims, g.weightsStrides);
+  const yMd = dnnl.stridedDesc(g.dstDims, g.dstStrides);
+  const bMd = withBias ? dnnl.denseDesc([info.outChannels]) : null;
+  const op = new Uint8Array(ABI.sizes.convolutionDesc);
+  dnnl.check(
+    dnnl.lib.symbols.dnnl_dilated_convolution_forward_desc_init(
+      op,
+      ABI.propKind.forwardTraining,
+      ABI.algKind.convolutionDirect,
+      xMd,
+      dnnl.anyDesc(g.weightsDims),
+      bMd,
+      yMd,
+      new BigInt64Array(g.strides.map(BigInt)),
+      new BigInt64Array(g.dilates.map(BigInt)),
+      new BigInt64Array(g.padL.map(BigInt)),
+      new BigInt64Array(g.padR.map(BigInt)),
+    ),
+    `dnnl_dilated_convolution_forward_desc_init for Conv2D ${geometryKey(g)}`,
+  );
+  const primitive = dnnl.primitive(op, "Conv2D", dnnl.eltwiseAttr(post));
+  const plan = new Plan(dnnl);
+  const after: Array<() => void> = [];
+  const xSlot = plan.addSlot(xMd);
+  const wSlot = plan.addSlot(wMd);
+  const bSlot = bMd ? plan.addSlot(bMd) : -1;
+  const ySlot = plan.addSlot(yMd);
+  const args: Array<[number, Deno.PointerValue]> = [
+    [ABI.arg.src, plan.bind(xSlot, xMd, dnnl.queryMd(primitive, ABI.query.srcMd), "in", after)],
+    [ABI.arg.weights, plan.bind(wSlot, wMd, dnnl.queryMd(primitive, ABI.query.weightsMd), "in", after)],
+    [ABI.arg.dst, plan.bind(ySlot, yMd, dnnl.queryMd(primitive, ABI.query.dstMd), "out", after)],
+  ];
+  if (bMd) args.push([ABI.arg.bias, plan.bind(bSlot, bMd, dnnl.queryMd(primitive, ABI.query.weightsMd, 1), "in", after)]);
+  plan.addStep(primitive, args, convFlops(g));
+  after.forEach((step) => step());
+  return plan;
+}
+
+function convInfoOf(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+}
+
+function runForward(
+  ctx: NativeContext,
+  backend: MathBackendCPU,
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: Float32Array | null,
+  attrs: Conv2DAttrs,
+  post: Post,
+): TensorInfo {
+  const info = convInfoOf(x, filter, attrs);
+  const key = `Conv2D|${geometryKey(convGeometry(info), bias !== null, post)}`;
+  const plan = ctx.plan(key, () => buildForward(ctx, info, bias !== null, post));
+  const out = new Float32Array(info.outShape.reduce((a, b) => a * b, 1));
+  const xs = mustFloat32(backend, x, "x");
+  const ws = mustFloat32(backend, filter, "filter");
+  plan.run(bias ? [xs, ws, bias, out] : [xs, ws, out]);
+  return backend.makeTensorInfo(info.outShape, "float32", out);
+}
+
+/** The `Conv2D` kernel on oneDNN. */
+export function makeConv2D(ctx: NativeContext): KernelFunc {
+  const fallback = ctx.cpuKernel("Conv2D");
+  return (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { x, filter } = args.inputs as unknown as Present<Conv2DInputs>;
+    if (!float32Values(backend, x) || !float32Values(backend, filter)) return fallback(args);
+    return runForward(ctx, backend, x, filter, null, args.attrs as unknown as Conv2DAttrs, null);
+  };
+}
+
+/**
+ * The `FusedConv2D` kernel: bias and activation fused as oneDNN post-ops when the bias is one
+ * value per output channel; other cases (prelu, broadcast biases) use the cpu kernel.
+ */
+export function makeFusedConv2D(ctx: NativeContext): KernelFunc {
+  const fallback = ctx.cpuKernel("FusedConv2D");
+  return (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { x, filter } = args.inputs as unknown as Present<FusedConv2DInputs>;
+    const bias = (args.inputs as unknown as FusedConv2DInputs).bias;
+    const attrs = args.attrs as unknown as FusedConv2DAttrs;
+    const post = eltwisePostOp(attrs.activation, attrs.leakyreluAlpha, POST_ALGS);
+    const outChannels = filter.shape[3];
+    const biasValues = bias ? float32Values(backend, bias) : null;
+    const biasPerChannel = !bias ||
+      (biasValues !== null && biasValues.length === outChannels && bias.shape[bias.shape.length - 1] === outChannels &&
+        (attrs.dataFormat !== "NCHW" || bias.shape.length === 1));
+    if (post === "unsupported" || !biasPerChannel || !float32Values(backend, x) || !float32Values(backend, filter)) {
+      return fallback(args);
+    }
+    return runForward(ctx, backend, x, filter, biasValues, attrs, post);
+  };
+}

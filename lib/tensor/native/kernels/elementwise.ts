@@ -1,0 +1,227 @@
+/**
+ * Fast versions of the elementwise kernels the nets and their gradients run through: Prelu,
+ * LeakyRelu, Add, Sub, Multiply, Greater (with any broadcast oneDNN's binary primitive supports),
+ * Softmax over the last axis and Transpose on oneDNN primitives; Select and per-channel Prelu as
+ * tight loops; `Sum` over leading axes (bias gradients) in one pass. tfjs's cpu versions go
+ * through per-element index arithmetic and, for `Sum`, a full transpose; at batch 100 these
+ * passes cost more than the convolutions. Non-float32 data and unsupported broadcasts are handed
+ * to the cpu kernel unchanged.
+ *
+ * @example
+ * ```ts
+ * registerKernel({ kernelName: "Prelu", backendName: "native", kernelFunc: makePrelu(ctx) });
+ * ```
+ * @module
+ */
+import { backend_util, type KernelFunc, type TensorInfo, util } from "@tensorflow/tfjs-core";
+import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { ABI } from "../abi.ts";
+import { float32Values, type NativeContext } from "./context.ts";
+import { type BinaryOp, binaryPlan, leakyReluBackwardPlan, leakyReluPlan, softmaxPlan, transposePlan } from "./flat_plans.ts";
+
+type Args = Parameters<KernelFunc>[0];
+
+function input(args: Args, name: string): TensorInfo | undefined {
+  return (args.inputs as Record<string, TensorInfo | undefined>)[name];
+}
+
+/** `Prelu(x, alpha)`: x < 0 ? alpha·x : x, for scalar (oneDNN) or per-channel / same-shape alpha. */
+export function makePrelu(ctx: NativeContext): KernelFunc {
+  const fallback = ctx.cpuKernel("Prelu");
+  return (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const x = input(args, "x"), alpha = input(args, "alpha");
+    const xs = float32Values(backend, x), as = float32Values(backend, alpha);
+    if (!xs || !as || alpha!.shape.length > x!.shape.length) return fallback(args);
+    const last = x!.shape[x!.shape.length - 1];
+    const perChannel = as.length === last && alpha!.shape[alpha!.shape.length - 1] === last &&
+      alpha!.shape.slice(0, -1).every((d) => d === 1);
+    const same = util.arraysEqual(x!.shape, alpha!.shape);
+    const out = new Float32Array(xs.length);
+    if (as.length === 1) {
+      leakyReluPlan(ctx, xs.length, as[0]).run([xs, out]);
+    } else if (perChannel || same) {
+      const period = same ? xs.length : as.length;
+      for (let i = 0, j = 0; i < xs.length; i++, j = j + 1 === period ? 0 : j + 1) out[i] = xs[i] < 0 ? as[j] * xs[i] : xs[i];
+    } else {
+      return fallback(args);
+    }
+    return backend.makeTensorInfo(x!.shape, "float32", out);
+  };
+}
+
+/** `LeakyRelu(x)` with attribute alpha, on oneDNN's eltwise relu. */
+export function makeLeakyRelu(ctx: NativeContext): KernelFunc {
+  const fallback = ctx.cpuKernel("LeakyRelu");
+  return (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const x = input(args, "x");
+    const xs = float32Values(backend, x);
+    if (!xs || xs.length === 0) return fallback(args);
+    // oneDNN takes the slope as float32 (the cpu kernel multiplies by the float64 value).
+    const a = Math.fround((args.attrs as { alpha: number }).alpha);
+    const out = new Float32Array(xs.length);
+    leakyReluPlan(ctx, xs.length, a).run([xs, out]);
+    return backend.makeTensorInfo(x!.shape, "float32", out);
+  };
+}
+
+const onesBySize = new Map<number, Float32Array>();
+
+/** A cached buffer of `n` ones (Step runs leaky-ReLU backward with dy = 1). */
+function ones(n: number): Float32Array {
+  let buffer = onesBySize.get(n);
+  if (!buffer) {
+    buffer = new Float32Array(n).fill(1);
+    onesBySize.set(n, buffer);
+  }
+  return buffer;
+}
+
+/**
+ * `Step(x)` with attribute alpha: x > 0 ? 1 : alpha (NaN stays NaN), as oneDNN's leaky-ReLU
+ * backward with dy = 1, then NaN inputs restored to NaN.
+ */
+export function makeStep(ctx: NativeContext): KernelFunc {
+  const fallback = ctx.cpuKernel("Step");
+  return (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const x = input(args, "x");
+    const xs = float32Values(backend, x);
+    if (!xs || xs.length === 0) return fallback(args);
+    const alpha = Math.fround((args.attrs as { alpha: number }).alpha);
+    const out = new Float32Array(xs.length);
+    leakyReluBackwardPlan(ctx, xs.length, alpha).run([xs, ones(xs.length), out]);
+    // oneDNN's vectorised compare maps NaN to 1; tfjs keeps NaN. This pass is a predictable
+    // compare per element, cheaper than computing the step in JavaScript.
+    for (let i = 0; i < out.length; i++) if (xs[i] !== xs[i]) out[i] = NaN;
+    return backend.makeTensorInfo(x!.shape, "float32", out);
+  };
+}
+
+/**
+ * How a tfjs binary op maps onto oneDNN, which broadcasts only its second operand: the output's
+ * dims, the broadcast operand's dims (rank-padded with 1s), and whether the operands are swapped.
+ */
+function binaryLayout(a: TensorInfo, b: TensorInfo, canSwap: boolean) {
+  const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  if (outShape.length > ABI.maxNdims || util.sizeFromShape(outShape) === 0) return null;
+  const rank = Math.max(outShape.length, 1);
+  const outDims = outShape.length === 0 ? [1] : outShape;
+  const pad = (shape: number[]) => [...new Array<number>(rank - shape.length).fill(1), ...shape];
+  const ap = pad(a.shape), bp = pad(b.shape);
+  if (util.arraysEqual(ap, outDims)) return { outShape, outDims, otherDims: bp, swapped: false };
+  if (canSwap && util.arraysEqual(bp, outDims)) return { outShape, outDims, otherDims: ap, swapped: true };
+  return null;
+}
+
+/** A binary kernel on oneDNN; `swappedOp` is the op computing the same result with a and b exchanged. */
+function makeBinary(ctx: NativeContext, kernelName: string, op: BinaryOp, swappedOp: BinaryOp | null): KernelFunc {
+  const fallback = ctx.cpuKernel(kernelName);
+  const boolOut = op === "gt" || op === "lt";
+  return (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const a = input(args, "a"), b = input(args, "b");
+    const av = float32Values(backend, a), bv = float32Values(backend, b);
+    const layout = av && bv ? binaryLayout(a!, b!, swappedOp !== null) : null;
+    if (!av || !bv || !layout) return fallback(args);
+    const n = util.sizeFromShape(layout.outDims);
+    const out = boolOut ? new Uint8Array(n) : new Float32Array(n);
+    const [first, second] = layout.swapped ? [bv, av] : [av, bv];
+    binaryPlan(ctx, layout.swapped ? swappedOp! : op, layout.outDims, layout.otherDims).run([first, second, out]);
+    return backend.makeTensorInfo(layout.outShape, boolOut ? "bool" : "float32", out);
+  };
+}
+
+/** `Add(a, b)` with broadcasting. */
+export function makeAdd(ctx: NativeContext): KernelFunc {
+  return makeBinary(ctx, "Add", "add", "add");
+}
+
+/** `Sub(a, b)`; a must have the output's shape (oneDNN broadcasts only b). */
+export function makeSub(ctx: NativeContext): KernelFunc {
+  return makeBinary(ctx, "Sub", "sub", null);
+}
+
+/** `Multiply(a, b)` with broadcasting. */
+export function makeMultiply(ctx: NativeContext): KernelFunc {
+  return makeBinary(ctx, "Multiply", "mul", "mul");
+}
+
+/** `Greater(a, b)` with broadcasting; bool (u8) result as the cpu backend stores it. */
+export function makeGreater(ctx: NativeContext): KernelFunc {
+  return makeBinary(ctx, "Greater", "gt", "lt");
+}
+
+/** `Select(condition, t, e)` when all three have the same shape and t, e are float32. */
+export function makeSelect(ctx: NativeContext): KernelFunc {
+  const fallback = ctx.cpuKernel("Select");
+  return (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const c = input(args, "condition"), t = input(args, "t"), e = input(args, "e");
+    const tv = float32Values(backend, t), ev = float32Values(backend, e);
+    if (!c || !tv || !ev || !util.arraysEqual(c.shape, t!.shape) || !util.arraysEqual(t!.shape, e!.shape)) return fallback(args);
+    const cv = backend.data.get(c.dataId).values as ArrayLike<number>;
+    const out = new Float32Array(tv.length);
+    for (let i = 0; i < out.length; i++) out[i] = cv[i] === 1 ? tv[i] : ev[i];
+    return backend.makeTensorInfo(t!.shape, "float32", out);
+  };
+}
+
+/** `Softmax(logits)` over the last axis, on oneDNN. */
+export function makeSoftmax(ctx: NativeContext): KernelFunc {
+  const fallback = ctx.cpuKernel("Softmax");
+  return (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const logits = input(args, "logits");
+    const xs = float32Values(backend, logits);
+    const rank = logits?.shape.length ?? 0;
+    const { dim } = args.attrs as { dim: number };
+    if (!xs || xs.length === 0 || rank === 0 || (dim !== -1 && dim !== rank - 1)) return fallback(args);
+    const cols = logits!.shape[rank - 1];
+    const out = new Float32Array(xs.length);
+    softmaxPlan(ctx, xs.length / cols, cols).run([xs, out]);
+    return backend.makeTensorInfo(logits!.shape, "float32", out);
+  };
+}
+
+/** `Transpose(x, perm)` as one oneDNN reorder. */
+export function makeTranspose(ctx: NativeContext): KernelFunc {
+  const fallback = ctx.cpuKernel("Transpose");
+  return (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const x = input(args, "x");
+    const xs = float32Values(backend, x);
+    const { perm } = args.attrs as { perm: number[] };
+    if (!xs || xs.length === 0 || x!.shape.length === 0 || x!.shape.length > ABI.maxNdims) return fallback(args);
+    const out = new Float32Array(xs.length);
+    transposePlan(ctx, x!.shape, perm).run([xs, out]);
+    return backend.makeTensorInfo(perm.map((p) => x!.shape[p]), "float32", out);
+  };
+}
+
+/**
+ * `Sum` of float32 data over a set of leading axes (e.g. a bias gradient over N, H, W of an
+ * NHWC tensor, or all axes): one pass with float64 accumulators instead of transpose + reduce.
+ */
+export function makeSum(ctx: NativeContext): KernelFunc {
+  const fallback = ctx.cpuKernel("Sum");
+  return (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const x = input(args, "x");
+    const xs = float32Values(backend, x);
+    if (!xs) return fallback(args);
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const axes = util.parseAxisParam(axis, x!.shape).sort((p, q) => p - q);
+    if (!axes.every((a, i) => a === i)) return fallback(args);
+    const inner = util.sizeFromShape(x!.shape.slice(axes.length));
+    const rows = inner === 0 ? 0 : xs.length / inner;
+    const acc = new Float64Array(inner);
+    for (let r = 0, off = 0; r < rows; r++, off += inner) {
+      for (let j = 0; j < inner; j++) acc[j] += xs[off + j];
+    }
+    const kept = x!.shape.slice(axes.length);
+    const shape = keepDims ? [...axes.map(() => 1), ...kept] : kept;
+    return backend.makeTensorInfo(shape, "float32", Float32Array.from(acc));
+  };
+}
