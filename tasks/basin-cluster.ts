@@ -1,0 +1,194 @@
+/**
+ * Task `basin-cluster` (SPEC §4.2–5, issue 6): ADELM on the minima of an upstream
+ * `metastable-search` — basins of attraction by attraction diffusion, the barrier matrix between
+ * basin representatives (k nearest each) and the single-linkage disconnectivity tree.
+ * Optionally calibrates α first by the critical-magnetisation search (α scaled by 1.05 until AD
+ * between a calibration pair just fails). Outputs `basins.json` (parameters, `energies` of all minima, basins with
+ * members/representatives/energies, barrier matrix with null = no connection, tree) and
+ * `metrics.json` (n_basins, sizes, barrier statistics, trials, success rate).
+ *
+ * Parameter defaults and how they were chosen: see `lib/adelm/config.ts`.
+ *
+ * @example
+ * ```yaml
+ * - id: basins
+ *   task: basin-cluster
+ *   needs: [search]
+ *   config:
+ *     energy: { kind: analytic, wells: [{ center: [0, 0] }, { center: [3, 0], weight: 0.7 }] }
+ *     ad: { alpha: 50, delta: 0.35 }
+ * ```
+ * @module
+ */
+import { z } from "zod";
+import { join } from "node:path";
+import { defineTask } from "../lib/task.ts";
+import { writeJsonAtomic } from "../lib/util/fs.ts";
+import { readSafetensors } from "../lib/util/safetensors.ts";
+import { energySourceSchema } from "../lib/adelm/energy_source.ts";
+import { attractionSchema, executionSchema } from "../lib/adelm/config.ts";
+import { makeExecutor } from "../lib/adelm/make_executor.ts";
+import { resolveEnergySource } from "../lib/adelm/resolve_source.ts";
+import type { AttractionParams } from "../lib/adelm/attraction.ts";
+import { clusterMinima } from "../lib/adelm/cluster.ts";
+import { barrierMatrix } from "../lib/adelm/barriers.ts";
+import { disconnectivityTree } from "../lib/adelm/disconnectivity.ts";
+import { criticalAlpha } from "../lib/adelm/critical_alpha.ts";
+import { distance } from "../lib/adelm/energy.ts";
+import { distanceStats, median } from "../lib/adelm/stats.ts";
+
+const configSchema = z.object({
+  seed: z.number().int().optional(),
+  energy: energySourceSchema,
+  /** Upstream step (task name or id) whose `minima.safetensors` is clustered. */
+  minima_from: z.string().default("metastable-search"),
+  ad: attractionSchema.prefault({}),
+  /** Original ADELM: up to 10 candidate basins, 3 repetitions. */
+  max_candidates: z.number().int().positive().default(10),
+  reps: z.number().int().positive().default(3),
+  /** Cap on basins; later minima failing everywhere are reported as unassigned. */
+  max_basins: z.number().int().positive().default(64),
+  barrier: z
+    .object({
+      /** Original ADELM: 15 nearest representatives. */
+      k: z.number().int().positive().default(15),
+      reps: z.number().int().positive().default(3),
+      /**
+       * AD overrides for barrier estimation. Representatives are by construction not connected
+       * at the clustering α, so barriers need a stronger pull (default 4× α) — and a smaller step
+       * (default ε/2) so the larger drift does not jump over saddles.
+       */
+      alpha: z.number().positive().optional(),
+      step_size: z.number().positive().optional(),
+      temperature: z.number().positive().optional(),
+    })
+    .prefault({}),
+  critical_alpha: z
+    .object({
+      enabled: z.boolean().default(false),
+      /** Starting α (default: ad.alpha). */
+      start: z.number().positive().optional(),
+      factor: z.number().gt(1).default(1.05),
+      max_iters: z.number().int().positive().default(200),
+      reps: z.number().int().positive().default(3),
+      /** Clustering uses α = scale · α_critical. */
+      scale: z.number().positive().default(1),
+      /** Calibration pair (minimum indices); default: the lowest minimum and the nearest minimum farther than 4δ. */
+      pair: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]).optional(),
+    })
+    .prefault({}),
+  execution: executionSchema.prefault({}),
+});
+
+export default defineTask({
+  name: "basin-cluster",
+  description: "Groups metastable states into basins of attraction (ADELM) with barriers and a disconnectivity tree.",
+  config: configSchema,
+  usesTensors: true,
+  async run(ctx) {
+    const { config } = ctx;
+    const path = join(ctx.input(config.minima_from).dir, "minima.safetensors");
+    const { tensors } = await readSafetensors(path);
+    if (!tensors.minima || !tensors.energies) throw new Error(`Cannot read '${path}': expected tensors 'minima' and 'energies'`);
+    const n = tensors.minima.shape[0], row = tensors.minima.data.length / Math.max(1, n);
+    const flat = tensors.minima.data as Float32Array;
+    const minima = Array.from({ length: n }, (_, i) => flat.slice(i * row, (i + 1) * row));
+    const energies = Array.from(tensors.energies.data as Float32Array);
+    if (n === 0) throw new Error(`Cannot cluster '${path}': it holds no minima`);
+
+    const dist = distanceStats(minima);
+    const delta = config.ad.delta === "auto" ? 0.025 * dist.medianPair : config.ad.delta;
+    if (!(delta > 0)) throw new Error(`Cannot set 'ad.delta' automatically: the median distance between minima is ${dist.medianPair}; set it explicitly`);
+    const a = config.ad;
+    let ad: AttractionParams = { temperature: a.temperature, stepSize: a.step_size, alpha: a.alpha, delta, patience: a.patience, maxSteps: a.max_steps, clamp: a.clamp };
+    const source = await resolveEnergySource(config.energy, ctx);
+    const executor = await makeExecutor(config.execution, source, ctx.pool, ctx.signal);
+    ctx.log.info(`basin-cluster: ${n} minima, δ = ${delta.toPrecision(4)}, executor ${executor.name}`);
+
+    let critical: { pair: [number, number]; alpha: number | null; history: unknown[] } | null = null;
+    if (config.critical_alpha.enabled) {
+      const c = config.critical_alpha;
+      const order = energies.map((_, i) => i).sort((x, y) => energies[x] - energies[y] || x - y);
+      const pair: [number, number] = c.pair ?? (() => {
+        const low = order[0];
+        const far = minima.map((m, i) => ({ i, d: distance(m, minima[low]) })).filter((e) => e.d > 4 * delta).sort((x, y) => x.d - y.d || x.i - y.i);
+        if (far.length === 0) throw new Error("Cannot pick a calibration pair for 'critical_alpha': every minimum is within 4δ of the lowest one; set 'critical_alpha.pair'");
+        return [low, far[0].i];
+      })();
+      for (const i of pair) if (i >= n) throw new Error(`Cannot read config 'critical_alpha.pair': minimum ${i} does not exist (${n} minima)`);
+      const result = await criticalAlpha(minima[pair[0]], minima[pair[1]], executor, { ad, start: c.start ?? ad.alpha, factor: c.factor, maxIters: c.max_iters, reps: c.reps, seed: ctx.seed });
+      if (result.alpha === null) {
+        const h = result.history, outcome = h[0].success ? "succeeded" : "failed";
+        throw new Error(
+          `Cannot find the critical alpha for pair [${pair}]: AD ${outcome} at every α from ${h[0].alpha.toPrecision(4)} to ${h[h.length - 1].alpha.toPrecision(4)} ` +
+            `(${c.max_iters} steps of ×${c.factor}); ${h[0].success ? "lower" : "raise"} 'critical_alpha.start', or if AD fails even at large α make 'ad.step_size' smaller ` +
+            "(each step moves by (ε²/2T)·|∇U|, which must stay well below δ)",
+        );
+      }
+      critical = { pair, alpha: result.alpha, history: result.history };
+      ad = { ...ad, alpha: c.scale * result.alpha };
+      ctx.log.info(`critical α for minima [${pair}] = ${result.alpha.toPrecision(5)}; clustering with α = ${ad.alpha.toPrecision(5)}`);
+    }
+
+    const clustered = await clusterMinima(minima, energies, executor, {
+      ad, maxCandidates: config.max_candidates, reps: config.reps, maxBasins: config.max_basins, seed: ctx.seed, signal: ctx.signal,
+      onProgress: (done, total) => ctx.progress.update(done, total, "minima"),
+    });
+    const representatives = clustered.basins.map((b) => minima[b.representative]);
+    const barrierAd: AttractionParams = {
+      ...ad,
+      alpha: config.barrier.alpha ?? 4 * ad.alpha,
+      stepSize: config.barrier.step_size ?? ad.stepSize / 2,
+      temperature: config.barrier.temperature ?? ad.temperature,
+    };
+    ctx.log.info(`${clustered.basins.length} basins from ${clustered.trials} AD trials (${clustered.successes} successes); estimating barriers between representatives`);
+    const barriers = await barrierMatrix(representatives, executor, { ad: barrierAd, k: config.barrier.k, reps: config.barrier.reps, seed: ctx.seed });
+    ctx.log.info(`barriers: ${barriers.pairs.length} pairs, ${barriers.trials} trials, ${barriers.successes} successes`);
+    const tree = disconnectivityTree(clustered.basins.map((b) => energies[b.representative]), barriers.matrix);
+
+    const finite = (v: number) => (Number.isFinite(v) ? v : null);
+    const basins = clustered.basins.map((b) => ({
+      id: b.id,
+      representative: b.representative,
+      energy: energies[b.representative],
+      size: b.members.length,
+      members: b.members.map((m) => ({ index: m.index, energy: energies[m.index], barrier: m.barrier })),
+    }));
+    await writeJsonAtomic(join(ctx.outDir, "basins.json"), {
+      parameters: {
+        seed: ctx.seed, n_minima: n, ad, barrier_ad: barrierAd, max_candidates: config.max_candidates, reps: config.reps,
+        max_basins: config.max_basins, barrier_k: config.barrier.k, barrier_reps: config.barrier.reps,
+        median_pair_distance: dist.medianPair, critical_alpha: critical,
+      },
+      /** Energy of every minimum, by index into the upstream minima (read by plot-basins). */
+      energies,
+      basins,
+      unassigned: clustered.unassigned,
+      barrier_matrix: barriers.matrix.map((r) => r.map(finite)),
+      tree: { nodes: tree.nodes.map((t) => ({ ...t })), merges: tree.merges, roots: tree.roots },
+    });
+    const finiteBarriers = barriers.pairs.map(([i, j]) => barriers.matrix[i][j]).filter(Number.isFinite);
+    const trials = clustered.trials + barriers.trials, successes = clustered.successes + barriers.successes;
+    await ctx.writeMetrics({
+      n_minima: n,
+      n_basins: basins.length,
+      n_unassigned: clustered.unassigned.length,
+      basin_size_max: Math.max(...basins.map((b) => b.size)),
+      basin_size_median: median(basins.map((b) => b.size)),
+      basin_sizes: basins.map((b) => b.size).join(","),
+      barrier_pairs: barriers.pairs.length,
+      barrier_connected: finiteBarriers.length,
+      barrier_min: finiteBarriers.length ? Math.min(...finiteBarriers) : null,
+      barrier_median: finiteBarriers.length ? median(finiteBarriers) : null,
+      barrier_max: finiteBarriers.length ? Math.max(...finiteBarriers) : null,
+      tree_roots: tree.roots.length,
+      trials_cluster: clustered.trials,
+      trials_barrier: barriers.trials,
+      trials,
+      success_rate: trials ? successes / trials : null,
+      alpha: ad.alpha,
+      delta,
+      critical_alpha: critical?.alpha ?? null,
+    });
+  },
+});

@@ -1,0 +1,43 @@
+import { GaussianWells } from "../../lib/adelm/gaussian_wells.ts";
+import { localExecutor } from "../../lib/adelm/executor.ts";
+import { criticalAlpha } from "../../lib/adelm/critical_alpha.ts";
+import { assert, assertThrowsAsync } from "../assert.ts";
+import { WELLS_2D } from "./helpers.ts";
+
+/**
+ * At T → 0 an AD chain climbs from a minimum towards the other along the A–C segment (their
+ * minimum energy path) while the pull α·T exceeds the slope of U; the critical pull is the
+ * smaller, over the two directions, of the steepest slope between the start and the saddle.
+ */
+function zeroTemperatureCriticalPull(u: GaussianWells, i: number, j: number): number {
+  const a = u.localMinimum(i).point, b = u.localMinimum(j).point, len = Math.hypot(...a.map((v, m) => v - b[m]));
+  const n = 4000, f = (t: number) => u.evaluate(a.map((v, m) => v + t * (b[m] - v)));
+  const e = Array.from({ length: n + 1 }, (_, s) => f(s / n));
+  const peak = e.indexOf(Math.max(...e));
+  let fromI = 0, fromJ = 0;
+  for (let s = 0; s < n; s++) {
+    const slope = ((e[s + 1] - e[s]) * n) / len;
+    if (s < peak) fromI = Math.max(fromI, slope);
+    else fromJ = Math.max(fromJ, -slope);
+  }
+  return Math.min(fromI, fromJ);
+}
+
+Deno.test("adelm: critical alpha matches the zero-temperature pull and does not depend on the start side", async () => {
+  const u = new GaussianWells(WELLS_2D), T = 0.02;
+  const a = Float32Array.from(u.localMinimum(0).point), c = Float32Array.from(u.localMinimum(2).point);
+  const ad = { temperature: T, stepSize: Math.sqrt(0.4 * T), alpha: 1, delta: 0.35, patience: 40, maxSteps: 5000, clamp: null };
+  const executor = localExecutor(u, { maxBatch: 16 });
+  const truth = zeroTemperatureCriticalPull(u, 0, 2);
+  const fromAbove = await criticalAlpha(a, c, executor, { ad, start: 5 / T, factor: 1.05, maxIters: 200, reps: 3, seed: 4 });
+  const fromBelow = await criticalAlpha(a, c, executor, { ad, start: 1 / T, factor: 1.05, maxIters: 200, reps: 3, seed: 4 });
+  assert(fromAbove.alpha !== null && fromBelow.alpha !== null, "search did not finish");
+  const above = fromAbove.alpha * T, below = fromBelow.alpha * T;
+  console.log(`critical pull: from above ${above.toFixed(3)}, from below ${below.toFixed(3)}, zero-temperature ${truth.toFixed(3)}`);
+  // thermal noise helps a little (lower), the 1.05 grid and stochastic outcomes add ±5–10%
+  for (const v of [above, below]) assert(v > 0.85 * truth && v < 1.1 * truth, `critical pull ${v} vs zero-temperature ${truth}`);
+  const last = fromAbove.history.at(-1)!, prev = fromAbove.history.at(-2)!;
+  assert(prev.success && !last.success && prev.alpha === fromAbove.alpha, "search from above must stop at the first failure");
+  assert(fromBelow.history.at(-1)!.success && !fromBelow.history.at(-2)!.success, "search from below must stop at the first success");
+  await assertThrowsAsync(() => criticalAlpha(a, c, executor, { ad, start: 1, factor: 1, maxIters: 5, reps: 1, seed: 1 }), "'factor' must be above 1");
+});
