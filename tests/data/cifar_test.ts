@@ -2,7 +2,7 @@ import task from "../../tasks/cifar10.ts";
 import { readImageDataset } from "../../lib/data/dataset_file.ts";
 import { CIFAR_RECORD } from "../../lib/data/cifar.ts";
 import { assertEquals, assertThrowsAsync } from "../assert.ts";
-import { makeTestContext } from "./ctx.ts";
+import { makeTestContext } from "../task_context.ts";
 import { makeTarGz } from "./archive.ts";
 import { md5 } from "./flowers_fixture.ts";
 import { serveFiles } from "./server.ts";

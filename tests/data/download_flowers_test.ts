@@ -1,7 +1,7 @@
 import task from "../../tasks/download-flowers.ts";
 import { exists, readJson } from "../../lib/util/fs.ts";
 import { assert, assertEquals, assertThrowsAsync } from "../assert.ts";
-import { makeTestContext } from "./ctx.ts";
+import { makeTestContext } from "../task_context.ts";
 import { serveFiles } from "./server.ts";
 import { makeMiniFlowers, md5 } from "./flowers_fixture.ts";
 import { makeTarGz } from "./archive.ts";

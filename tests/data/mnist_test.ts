@@ -4,7 +4,7 @@ import { readImageDataset } from "../../lib/data/dataset_file.ts";
 import { parseIdx } from "../../lib/data/idx.ts";
 import { toSignedUnit } from "../../lib/data/transform.ts";
 import { assertEquals, assertThrowsAsync } from "../assert.ts";
-import { makeTestContext } from "./ctx.ts";
+import { makeTestContext } from "../task_context.ts";
 import { serveFiles } from "./server.ts";
 import { gzipSync } from "node:zlib";
 

@@ -5,7 +5,7 @@ import { readImageDataset } from "../../lib/data/dataset_file.ts";
 import { toSignedUnit } from "../../lib/data/transform.ts";
 import { writeJsonAtomic } from "../../lib/util/fs.ts";
 import { assert, assertEquals, assertThrowsAsync } from "../assert.ts";
-import { makeTestContext } from "./ctx.ts";
+import { makeTestContext } from "../task_context.ts";
 import { makeJpeg } from "./flowers_fixture.ts";
 
 const pilDir = new URL("./fixtures/pil/", import.meta.url);

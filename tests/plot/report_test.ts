@@ -9,13 +9,13 @@ import type { StepInput, TaskDefinition } from "../../lib/task.ts";
 import { probePage } from "../../lib/plot/chromium.ts";
 import { writeReportFromLock } from "../../lib/plot/report.ts";
 import { writeJsonAtomic } from "../../lib/util/fs.ts";
-import { makePlotContext } from "./ctx.ts";
+import { makeTestContext } from "../task_context.ts";
 import { commitStep, makeProject } from "./fixture.ts";
 import { decodePng } from "./png.ts";
 
 // deno-lint-ignore no-explicit-any
 async function runAndCommit(root: string, pipeline: string, id: string, task: TaskDefinition<any>, inputs: StepInput[]) {
-  const t = await makePlotContext(task.config.parse({}), inputs);
+  const t = await makeTestContext(task.config.parse({}), { inputs });
   try {
     await task.run(t.ctx);
     return await commitStep(root, pipeline, id, task.name, async (dir) => {
@@ -51,7 +51,7 @@ Deno.test("report: every step with status, time, fingerprint, config, metrics, f
       },
     });
     const inputs = [train, toy, evalStep, cluster, ...plots];
-    const t = await makePlotContext(report.config.parse({ pipeline }), inputs);
+    const t = await makeTestContext(report.config.parse({ pipeline }), { inputs });
     Deno.chdir(root);
     try {
       await report.run(t.ctx);

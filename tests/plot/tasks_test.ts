@@ -4,7 +4,7 @@ import plotDiagnostics from "../../tasks/plot-diagnostics.ts";
 import plotLandscape from "../../tasks/plot-landscape.ts";
 import plotSampling from "../../tasks/plot-sampling.ts";
 import plotBasins from "../../tasks/plot-basins.ts";
-import { makePlotContext } from "./ctx.ts";
+import { makeTestContext } from "../task_context.ts";
 import { makeProject } from "./fixture.ts";
 import { decodePng } from "./png.ts";
 
@@ -18,7 +18,7 @@ Deno.test("plot tasks read the upstream files and write svg + png figures", asyn
   const project = await makeProject();
   try {
     const { train, toy, eval: evalStep, cluster } = project.inputs;
-    const diag = await makePlotContext(plotDiagnostics.config.parse({}), [train, toy]);
+    const diag = await makeTestContext(plotDiagnostics.config.parse({}), { inputs: [train, toy] });
     try {
       await plotDiagnostics.run(diag.ctx);
       assertEquals(await listDir(diag.ctx.outDir), ["diagnostics.png", "diagnostics.svg", "metrics.json"]);
@@ -29,7 +29,7 @@ Deno.test("plot tasks read the upstream files and write svg + png figures", asyn
     } finally {
       await diag.dispose();
     }
-    const land = await makePlotContext(plotLandscape.config.parse({}), [toy]);
+    const land = await makeTestContext(plotLandscape.config.parse({}), { inputs: [toy] });
     try {
       await plotLandscape.run(land.ctx);
       const png = await decodePng(await Deno.readFile(join(land.ctx.outDir, "landscape.png")));
@@ -37,7 +37,7 @@ Deno.test("plot tasks read the upstream files and write svg + png figures", asyn
     } finally {
       await land.dispose();
     }
-    const sampling = await makePlotContext(plotSampling.config.parse({}), [evalStep]);
+    const sampling = await makeTestContext(plotSampling.config.parse({}), { inputs: [evalStep] });
     try {
       await plotSampling.run(sampling.ctx);
       assert(Math.abs((sampling.metrics!["eval.mean_acceptance"] as number) - 0.6) < 0.05);
@@ -45,7 +45,7 @@ Deno.test("plot tasks read the upstream files and write svg + png figures", asyn
     } finally {
       await sampling.dispose();
     }
-    const basins = await makePlotContext(plotBasins.config.parse({}), [cluster]);
+    const basins = await makeTestContext(plotBasins.config.parse({}), { inputs: [cluster] });
     try {
       await plotBasins.run(basins.ctx);
       assertEquals(await listDir(basins.ctx.outDir), ["basin-0.png", "basin-1.png", "disconnectivity.png", "disconnectivity.svg", "metrics.json", "representatives.png"]);
@@ -63,14 +63,14 @@ Deno.test("plot tasks read the upstream files and write svg + png figures", asyn
 Deno.test("plot tasks fail clearly when no upstream wrote their input", async () => {
   const project = await makeProject();
   try {
-    const t = await makePlotContext(plotDiagnostics.config.parse({}), [project.inputs.toy]);
+    const t = await makeTestContext(plotDiagnostics.config.parse({}), { inputs: [project.inputs.toy] });
     try {
       await assertThrowsAsync(() => plotDiagnostics.run(t.ctx), "no upstream step wrote metrics.jsonl", "toy");
     } finally {
       await t.dispose();
     }
     await Deno.writeTextFile(join(project.inputs.train.dir, "metrics.jsonl"), '{"iter":1,"d_t":1,"r_t":2}\n{"iter":2,"d_t":"x","r_t":2}\n');
-    const bad = await makePlotContext(plotDiagnostics.config.parse({}), [project.inputs.train]);
+    const bad = await makeTestContext(plotDiagnostics.config.parse({}), { inputs: [project.inputs.train] });
     try {
       await assertThrowsAsync(() => plotDiagnostics.run(bad.ctx), "metrics.jsonl' line 2", "'d_t'");
     } finally {
@@ -99,7 +99,7 @@ Deno.test("plot-grids: NHWC and NCHW tensors become the same grid; non-image ten
       states: { dtype: "F32", shape: [4, 2, 4, 3], data: nhwc },
       energies: { dtype: "F32", shape: [4], data: new Float32Array(4) },
     }));
-    const t = await makePlotContext(plotGrids.config.parse({ max_images: 2 }), [{ id: "eval", task: "eval-sample", dir }]);
+    const t = await makeTestContext(plotGrids.config.parse({ max_images: 2 }), { inputs: [{ id: "eval", task: "eval-sample", dir }] });
     try {
       await plotGrids.run(t.ctx);
       assertEquals(await listDir(t.ctx.outDir), ["eval-final_states-states.png", "metrics.json"]);

@@ -1,18 +1,18 @@
 /**
- * A hand-made {@link TaskContext} for calling data tasks' `run` directly in tests (the runner is
- * built separately): temp output dir, collecting logger and progress, a real worker pool.
+ * A hand-made {@link TaskContext} for calling a task's `run` directly in tests, without the
+ * runner: temp output and resume dirs, collecting logger and progress, a real worker pool.
  *
  * @example
  * ```ts
- * import { makeTestContext } from "./ctx.ts";
+ * import { makeTestContext } from "./task_context.ts";
  * const t = await makeTestContext({ im_sz: 32 });
  * try { await task.run(t.ctx); } finally { await t.dispose(); }
  * ```
  * @module
  */
-import type { StepInput, TaskContext } from "../../lib/task.ts";
-import { createPool } from "../../lib/pool/pool.ts";
-import { writeJsonAtomic } from "../../lib/util/fs.ts";
+import type { StepInput, TaskContext } from "../lib/task.ts";
+import { createPool } from "../lib/pool/pool.ts";
+import { writeJsonAtomic } from "../lib/util/fs.ts";
 
 /** A test context plus what it collected. */
 export interface TestContext<C> {
@@ -29,7 +29,7 @@ export async function makeTestContext<C>(
   config: C,
   options: { inputs?: StepInput[]; threads?: number; seed?: number } = {},
 ): Promise<TestContext<C>> {
-  const root = await Deno.makeTempDir({ prefix: "ebm-data-test-" });
+  const root = await Deno.makeTempDir({ prefix: "ebm-task-test-" });
   const outDir = `${root}/out`;
   await Deno.mkdir(outDir);
   const resumeDir = `${root}/resume`;
