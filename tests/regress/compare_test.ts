@@ -57,6 +57,6 @@ Deno.test("regress: --update keeps tolerances; a new baseline skips timings", ()
   const next = updatedBaseline({ conv: { kl_true_ebm: 0.3, accuracy: 0.95, d_t_mean: 0.1 } }, baseline, { pipeline: "anatomy-toy", profile: "smoke" });
   assertEquals(next.metrics["conv.kl_true_ebm"], { value: 0.3, tolerance: 0.05, relative: false, direction: "higher_is_worse" });
   assertEquals(next.relations.length, 2);
-  const fresh = updatedBaseline({ train: { d_t_mean: 0.5, wall_seconds: 12, note: "x" } }, null, { pipeline: "p", profile: null });
+  const fresh = updatedBaseline({ train: { d_t_mean: 0.5, wall_seconds: 12, seconds_per_iter: 0.7, iters_per_second: 1.4, note: "x" } }, null, { pipeline: "p", profile: null });
   assertEquals(Object.keys(fresh.metrics), ["train.d_t_mean"]);
 });
