@@ -1,0 +1,105 @@
+/**
+ * The per-iteration training log `metrics.jsonl`: one JSON object per line,
+ * `{ "iter", "d_t", "r_t", "lr", "seconds" }` (iterations from 1; `lr` is the learning rate used
+ * by that iteration's step; `seconds` the wall time of the iteration's training work, logging
+ * excluded). Lines are appended as training
+ * goes so a crash keeps everything logged; on resume the log is cut back to the checkpoint's
+ * iteration.
+ *
+ * @example
+ * ```ts
+ * import { MetricsLog } from "./metrics_log.ts";
+ * const log = await MetricsLog.open("work/metrics.jsonl", 0);
+ * log.append({ iter: 1, d_t: 0.3, r_t: 1.2, lr: 1e-4, seconds: 0.5 });
+ * log.close();
+ * console.log(log.records.length); // 1
+ * ```
+ * @module
+ */
+
+/** One line of metrics.jsonl. */
+export interface IterationRecord {
+  iter: number;
+  d_t: number;
+  r_t: number;
+  lr: number;
+  seconds: number;
+}
+
+/** Parses metrics.jsonl text, naming the file and line of any malformed record. */
+export function parseMetricsJsonl(text: string, source = "metrics.jsonl"): IterationRecord[] {
+  const out: IterationRecord[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    let value: Record<string, unknown>;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      // A torn last line (killed mid-write) is expected; anything earlier is corruption.
+      if (i >= lines.length - 2) break;
+      throw new Error(`Cannot read '${source}' line ${i + 1}: not valid JSON`);
+    }
+    for (const key of ["iter", "d_t", "r_t", "lr", "seconds"]) {
+      if (typeof value[key] !== "number" && value[key] !== null) {
+        throw new Error(`Cannot read '${source}' line ${i + 1}: field '${key}' should be a number, got ${JSON.stringify(value[key])}`);
+      }
+    }
+    out.push(value as unknown as IterationRecord);
+  }
+  return out;
+}
+
+/** An append-only metrics.jsonl with its records kept in memory (for the final summary). */
+export class MetricsLog {
+  readonly records: IterationRecord[];
+  #file: Deno.FsFile;
+  #encoder = new TextEncoder();
+
+  private constructor(records: IterationRecord[], file: Deno.FsFile) {
+    this.records = records;
+    this.#file = file;
+  }
+
+  /**
+   * Opens `path`, keeping the records of iterations 1..`keepThrough` already there (a resumed
+   * run) and dropping the rest. Throws when iterations are missing before `keepThrough`.
+   */
+  static async open(path: string, keepThrough: number): Promise<MetricsLog> {
+    let records: IterationRecord[] = [];
+    if (keepThrough > 0) {
+      const text = await Deno.readTextFile(path).catch((e) => {
+        if (e instanceof Deno.errors.NotFound) return "";
+        throw e;
+      });
+      records = parseMetricsJsonl(text, path).filter((r) => r.iter <= keepThrough);
+      for (let i = 0; i < keepThrough; i++) {
+        if (records[i]?.iter !== i + 1) {
+          throw new Error(`Cannot resume from '${path}': expected records of iterations 1..${keepThrough}, iteration ${i + 1} is missing`);
+        }
+      }
+    }
+    const body = records.map((r) => JSON.stringify(r) + "\n").join("");
+    await Deno.writeTextFile(path, body);
+    const file = await Deno.open(path, { append: true });
+    return new MetricsLog(records, file);
+  }
+
+  /** Appends one record (written through immediately). */
+  append(record: IterationRecord): void {
+    this.records.push(record);
+    const bytes = this.#encoder.encode(JSON.stringify(record) + "\n");
+    let written = 0;
+    while (written < bytes.length) written += this.#file.writeSync(bytes.subarray(written));
+  }
+
+  /** Closes the file. */
+  close(): void {
+    try {
+      this.#file.close();
+    } catch {
+      // already closed
+    }
+  }
+}

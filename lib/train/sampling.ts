@@ -1,0 +1,146 @@
+/**
+ * Sampling a trained image EBM (the paper's eval, SPEC §3), shared by `longrun-sample` and
+ * `eval-sample`: load the checkpoint, initialise chains from data / uniform / gaussian / the
+ * training bank, run ULA or MALA at T = temp_factor·ε_train²/2 in chunks of `log_freq` steps
+ * (a grid per chunk), and write the outputs.
+ *
+ * Outputs: `initial.png`, `final.png`, `samples/samples_<step>.png` every `log_freq` steps,
+ * `final_states.safetensors` (tensor `states` [N, H, W, C]), `records.json`
+ * (`{ step, energy, grad_norm, acceptance? }` columns, one entry per step: batch means of f(x)
+ * and of the per-image ‖(ε²/2)∇(f/T)‖, MALA acceptance rate), `sampling.png/.svg`, and
+ * metrics.json (`initial_mean_energy`, `final_mean_energy`, `mean_acceptance` (MALA),
+ * `temperature`, `steps`, `seconds`, `seconds_per_step`, `backend`).
+ *
+ * @example
+ * ```ts
+ * import { runSampling } from "./sampling.ts";
+ * await runSampling(ctx); // ctx.config: LongrunSampleConfig
+ * ```
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { TaskContext } from "../task.ts";
+import { createNet, type EnergyNet } from "../nets/net.ts";
+import { mala, ula, type StepRecord } from "../ebm/langevin.ts";
+import { encodeSafetensors, readSafetensors } from "../util/safetensors.ts";
+import { writeFileAtomic, writeJsonAtomic } from "../util/fs.ts";
+import { Random } from "../util/random.ts";
+import { readImageDataset } from "../data/dataset_file.ts";
+import { writeGridPng } from "../plot/grid.ts";
+import { samplingFigure } from "../plot/sampling.ts";
+import { writeFigure } from "../plot/render.ts";
+import { samplingTemperature, type SamplingConfig } from "./config.ts";
+import { findCheckpoint, findDatasetInput } from "./task_io.ts";
+import { tensorsToStateDict } from "./model.ts";
+import { distinctIndices, gatherRows } from "./chains.ts";
+
+/** Loads a checkpoint written by train-ebm (`net.<key>`) or a converted PyTorch state_dict (bare keys). */
+export async function loadNet(path: string, config: SamplingConfig): Promise<EnergyNet> {
+  const { tensors, metadata } = await readSafetensors(path);
+  if (metadata.net_type && metadata.net_type !== config.net_type) {
+    throw new Error(`Cannot read config 'net_type': '${config.net_type}' but the checkpoint '${path}' holds a '${metadata.net_type}' net`);
+  }
+  if (metadata.n_f && Number(metadata.n_f) !== config.n_f) {
+    throw new Error(`Cannot read config 'n_f': ${config.n_f} but the checkpoint '${path}' was trained with n_f ${metadata.n_f}`);
+  }
+  const prefixed = Object.keys(tensors).some((k) => k.startsWith("net."));
+  const sd = prefixed ? tensorsToStateDict(tensors) : tensorsToStateDict(tensors, "");
+  const net = createNet(config.net_type, { n_c: config.im_ch, n_f: config.n_f }, config.seed);
+  net.loadStateDict(sd, `'${path}'`);
+  return net;
+}
+
+/** Initial chain states for `mcmc_init`. */
+async function initialStates(ctx: TaskContext<SamplingConfig>, rng: Random): Promise<Float32Array> {
+  const c = ctx.config, size = c.batch_size * c.im_sz * c.im_sz * c.im_ch;
+  switch (c.mcmc_init) {
+    case "uniform":
+      return rng.uniformArray(size, -1, 1);
+    case "gaussian":
+      return rng.normalArray(size);
+    case "data": {
+      const data = await readImageDataset(findDatasetInput(ctx));
+      const [n, h, w, ch] = data.shape;
+      if (h !== c.im_sz || ch !== c.im_ch) throw new Error(`Cannot start chains from data: config im_sz ${c.im_sz} / im_ch ${c.im_ch} disagree with the dataset's ${h}×${w}×${ch}`);
+      return gatherRows(data.images, h * w * ch, distinctIndices(rng, c.batch_size, n));
+    }
+    case "bank": {
+      const found = ctx.inputs.filter((i) => {
+        try {
+          return Deno.statSync(`${i.dir}/bank.safetensors`).isFile;
+        } catch {
+          return false;
+        }
+      });
+      if (found.length !== 1) throw new Error(`Cannot start chains from the bank: expected exactly one upstream step with bank.safetensors, found ${found.length}`);
+      const bank = (await readSafetensors(`${found[0].dir}/bank.safetensors`)).tensors.bank;
+      const rowSize = c.im_sz * c.im_sz * c.im_ch;
+      if (!bank || bank.data.length % rowSize !== 0) throw new Error(`Cannot start chains from the bank: '${found[0].dir}/bank.safetensors' does not hold ${c.im_sz}×${c.im_sz}×${c.im_ch} states`);
+      return gatherRows(bank.data as Float32Array, rowSize, distinctIndices(rng, c.batch_size, bank.data.length / rowSize));
+    }
+  }
+}
+
+/** Runs the sampling task end to end (see the module doc). */
+export async function runSampling(ctx: TaskContext<SamplingConfig>): Promise<void> {
+  const c = ctx.config;
+  const path = findCheckpoint(ctx, c.net_weight_path);
+  const net = await loadNet(path, c);
+  const rng = new Random(ctx.seed);
+  const shape = [c.batch_size, c.im_sz, c.im_sz, c.im_ch];
+  const gridShape = { n: c.batch_size, height: c.im_sz, width: c.im_sz, channels: c.im_ch };
+  const temperature = samplingTemperature(c);
+  const init = await initialStates(ctx, rng);
+  ctx.log.info(`Sampling ${c.batch_size} chains from ${c.mcmc_init} with ${c.use_mh_langevin ? "MALA" : "ULA"}, ε ${c.epsilon}, T ${temperature.toExponential(3)}, ${c.num_mcmc_steps} steps (${path})`);
+  await writeGridPng(`${ctx.outDir}/initial.png`, init, gridShape);
+
+  const initialEnergy = tf.tidy(() => tf.mean(net.energy(tf.tensor(init, shape))).dataSync()[0]);
+  let x: tf.Tensor = tf.tensor(init, shape);
+  const records: StepRecord[] = [];
+  const t0 = performance.now();
+  try {
+    for (let done = 0; done < c.num_mcmc_steps;) {
+      const steps = Math.min(c.log_freq, c.num_mcmc_steps - done);
+      const options = { steps, epsilon: c.epsilon, temperature, rng };
+      const result = c.use_mh_langevin ? mala(net, x, options) : ula(net, x, options);
+      x.dispose();
+      x = result.x;
+      for (const r of result.records) records.push({ ...r, step: r.step + done });
+      done += steps;
+      const last = records[records.length - 1];
+      if (!Number.isFinite(last.energy)) throw new Error(`Sampling diverged at step ${done}: mean energy ${last.energy}`);
+      await writeGridPng(`${ctx.outDir}/samples/samples_${String(done).padStart(7, "0")}.png`, x.dataSync() as Float32Array, gridShape);
+      ctx.progress.update(done, c.num_mcmc_steps, "step");
+      if (ctx.signal.aborted) throw new Error(`Sampling stopped at step ${done}: the run was cancelled`);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const states = Float32Array.from(x.dataSync() as Float32Array);
+    const finalEnergy = tf.tidy(() => tf.mean(net.energy(x)).dataSync()[0]);
+    await writeGridPng(`${ctx.outDir}/final.png`, states, gridShape);
+    await writeFileAtomic(`${ctx.outDir}/final_states.safetensors`, encodeSafetensors({ states: { dtype: "F32", shape, data: states } }, { checkpoint: path, config: JSON.stringify(c) }));
+    const columns = {
+      step: records.map((r) => r.step),
+      energy: records.map((r) => r.energy),
+      grad_norm: records.map((r) => r.gradNorm),
+      ...(c.use_mh_langevin ? { acceptance: records.map((r) => r.acceptRate ?? NaN) } : {}),
+    };
+    await writeJsonAtomic(`${ctx.outDir}/records.json`, columns);
+    if (records.length > 0) {
+      await writeFigure(ctx.outDir, "sampling", samplingFigure({ steps: columns.step, energy: columns.energy, gradNorm: columns.grad_norm, acceptance: columns.acceptance }));
+    }
+    const acceptance = columns.acceptance;
+    await ctx.writeMetrics({
+      initial_mean_energy: initialEnergy,
+      final_mean_energy: finalEnergy,
+      mean_acceptance: acceptance ? acceptance.reduce((a, b) => a + b, 0) / Math.max(1, acceptance.length) : null,
+      temperature,
+      steps: c.num_mcmc_steps,
+      seconds,
+      seconds_per_step: c.num_mcmc_steps ? seconds / c.num_mcmc_steps : 0,
+      backend: ctx.backend,
+    });
+  } finally {
+    x.dispose();
+    net.dispose();
+  }
+}

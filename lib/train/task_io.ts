@@ -1,0 +1,57 @@
+/**
+ * Glue between the training/sampling tasks and their step context: finding the upstream dataset
+ * or checkpoint, and drawing the diagnostics figure from `metrics.jsonl`.
+ *
+ * @example
+ * ```ts
+ * import { findDatasetInput, writeDiagnosticsFigure } from "./task_io.ts";
+ * const path = findDatasetInput(ctx); // ".../data.safetensors" of the single dataset input
+ * await writeDiagnosticsFigure(ctx, 2000);
+ * ```
+ * @module
+ */
+import type { TaskContext } from "../task.ts";
+import { DATASET_FILE } from "../data/dataset_file.ts";
+import { computeCorrelations, diagnosticsFigure } from "../plot/diagnostics.ts";
+import { writeFigure } from "../plot/render.ts";
+import { parseMetricsJsonl } from "./metrics_log.ts";
+
+function hasFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Path of `data.safetensors` of the one upstream input that has it; clear errors for none or several. */
+export function findDatasetInput(ctx: Pick<TaskContext<unknown>, "inputs">): string {
+  const found = ctx.inputs.filter((i) => hasFile(`${i.dir}/${DATASET_FILE}`));
+  if (found.length === 0) {
+    const names = ctx.inputs.map((i) => `${i.id} (${i.task})`).join(", ") || "none";
+    throw new Error(`Cannot find the training images: no upstream step wrote ${DATASET_FILE} (inputs: ${names}); add a dataset step such as fashion-mnist to 'needs'`);
+  }
+  if (found.length > 1) throw new Error(`Cannot choose the training images: several inputs have ${DATASET_FILE} (${found.map((i) => i.id).join(", ")})`);
+  return `${found[0].dir}/${DATASET_FILE}`;
+}
+
+/** Path of the checkpoint to sample from: `configPath` if given, else the one upstream input with `checkpoint.safetensors`. */
+export function findCheckpoint(ctx: Pick<TaskContext<unknown>, "inputs">, configPath: string | undefined): string {
+  if (configPath) {
+    if (!hasFile(configPath)) throw new Error(`Cannot read config 'net_weight_path': no file at '${configPath}'`);
+    return configPath;
+  }
+  const found = ctx.inputs.filter((i) => hasFile(`${i.dir}/checkpoint.safetensors`));
+  if (found.length !== 1) {
+    throw new Error(`Cannot find the network to sample from: set 'net_weight_path' or depend on exactly one training step (found ${found.length} inputs with checkpoint.safetensors)`);
+  }
+  return `${found[0].dir}/checkpoint.safetensors`;
+}
+
+/** Draws `diagnostics.png`/`.svg` in outDir from its `metrics.jsonl` (correlations in the worker pool). */
+export async function writeDiagnosticsFigure(ctx: Pick<TaskContext<unknown>, "outDir" | "pool">, window: number, title?: string): Promise<void> {
+  const records = parseMetricsJsonl(await Deno.readTextFile(`${ctx.outDir}/metrics.jsonl`), "metrics.jsonl");
+  const d = records.map((r) => r.d_t), r = records.map((r) => r.r_t);
+  const correlations = await computeCorrelations(d, r, ctx.pool, { window });
+  await writeFigure(ctx.outDir, "diagnostics", diagnosticsFigure({ d, r, correlations, title }));
+}

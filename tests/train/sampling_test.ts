@@ -1,0 +1,61 @@
+import { assert, assertEquals, assertThrowsAsync } from "../assert.ts";
+import { initBackend } from "../../lib/tensor/backend.ts";
+import { EvalSampleConfig, LongrunSampleConfig, TrainEbmConfig } from "../../lib/train/config.ts";
+import { trainEbm } from "../../tasks/train-ebm.ts";
+import { runSampling } from "../../lib/train/sampling.ts";
+import { readSafetensors } from "../../lib/util/safetensors.ts";
+import { readJson } from "../../lib/util/fs.ts";
+import { contextWithResume, tinyImageInput } from "./helpers.ts";
+
+await initBackend("cpu");
+
+const train = TrainEbmConfig.parse({
+  data: "test", num_train_iters: 2, batch_size: 4, im_ch: 1, net_type: "vanilla", n_f: 2, optimizer_type: "adam",
+  lr_init: 1e-3, lr_min: 1e-3, lr_decay: 1, epsilon: 0.01, num_shortrun_steps: 2, shortrun_init: "persistent",
+  log_freq: 2, log_longrun: false,
+});
+
+Deno.test("eval-sample / longrun-sample: ULA and MALA from data, uniform and the bank", async () => {
+  const root = await Deno.makeTempDir();
+  const data = await tinyImageInput(root);
+  const trained = await contextWithResume(train, [data]);
+  try {
+    await trainEbm(trained.ctx);
+    const trainInput = { id: "train", task: "train-ebm", dir: trained.ctx.outDir };
+    const cases = [
+      EvalSampleConfig.parse({ batch_size: 4, im_ch: 1, n_f: 2, train_epsilon: 0.01, epsilon: 0.01, num_mcmc_steps: 5, log_freq: 2, mcmc_init: "uniform" }),
+      LongrunSampleConfig.parse({ batch_size: 4, im_ch: 1, net_type: "vanilla", n_f: 2, train_epsilon: 0.01, epsilon: 0.002, num_mcmc_steps: 4, log_freq: 4, mcmc_init: "mnist", use_mh_langevin: true }),
+      EvalSampleConfig.parse({ batch_size: 3, im_ch: 1, n_f: 2, train_epsilon: 0.01, temp_factor: 2, epsilon: 0.01, num_mcmc_steps: 2, log_freq: 5, mcmc_init: "bank" }),
+    ];
+    for (const config of cases) {
+      const t = await contextWithResume(config, [data, trainInput]);
+      try {
+        await runSampling(t.ctx);
+        const files = [...Deno.readDirSync(t.ctx.outDir)].map((e) => e.name).sort();
+        for (const f of ["final.png", "final_states.safetensors", "initial.png", "metrics.json", "records.json", "samples", "sampling.png"]) assert(files.includes(f), `missing ${f}: ${files}`);
+        const records = await readJson<Record<string, number[]>>(`${t.ctx.outDir}/records.json`);
+        assertEquals(records.step, Array.from({ length: config.num_mcmc_steps }, (_, i) => i + 1));
+        const m = t.metrics!;
+        assert(Number.isFinite(m.final_mean_energy as number), JSON.stringify(m));
+        if (config.use_mh_langevin) {
+          assert(records.acceptance.every((a) => a >= 0 && a <= 1), "acceptance in [0, 1]");
+          assert(typeof m.mean_acceptance === "number", "mean acceptance");
+        } else assertEquals(m.mean_acceptance, null);
+        assertEquals(m.temperature, config.temp_factor * 0.01 ** 2 / 2);
+        const states = await readSafetensors(`${t.ctx.outDir}/final_states.safetensors`);
+        assertEquals(states.tensors.states.shape, [config.batch_size, 32, 32, 1]);
+      } finally {
+        await t.dispose();
+      }
+    }
+    const wrong = await contextWithResume(EvalSampleConfig.parse({ im_ch: 1, n_f: 4 }), [data, trainInput]);
+    try {
+      await assertThrowsAsync(() => runSampling(wrong.ctx), "'n_f'", "n_f 2");
+    } finally {
+      await wrong.dispose();
+    }
+  } finally {
+    await trained.dispose();
+    await Deno.remove(root, { recursive: true });
+  }
+});
