@@ -1,6 +1,7 @@
 /**
  * Glue between the training/sampling tasks and their step context: finding the upstream dataset
- * or checkpoint, and drawing the diagnostics figure from `metrics.jsonl`.
+ * or checkpoint, running the training loop with the step's dirs and logger, and drawing the
+ * diagnostics figure from `metrics.jsonl`.
  *
  * @example
  * ```ts
@@ -15,6 +16,7 @@ import { DATASET_FILE } from "../data/dataset_file.ts";
 import { computeCorrelations, diagnosticsFigure } from "../plot/diagnostics.ts";
 import { writeFigure } from "../plot/render.ts";
 import { parseMetricsJsonl } from "./metrics_log.ts";
+import { type LoopOptions, type LoopSummary, runTrainingLoop, type TrainingProblem } from "./loop.ts";
 
 function hasFile(path: string): boolean {
   try {
@@ -54,4 +56,34 @@ export async function writeDiagnosticsFigure(ctx: Pick<TaskContext<unknown>, "ou
   const d = records.map((r) => r.d_t), r = records.map((r) => r.r_t);
   const correlations = await computeCorrelations(d, r, ctx.pool, { window });
   await writeFigure(ctx.outDir, "diagnostics", diagnosticsFigure({ d, r, correlations, title }));
+}
+
+/** The schedule part of the loop options, which differs between the image and toy tasks. */
+export type TrainingSchedule = Pick<LoopOptions, "numIters" | "logFreq" | "lrInit" | "lrMin" | "lrDecay" | "summaryWindow" | "config">;
+
+/**
+ * Runs the training loop in the step's context (seed, resume and output dirs, logger, progress,
+ * abort signal, backend), then writes the diagnostics figure and `metrics.json`.
+ * `hooks` lets tests simulate a kill after an iteration.
+ */
+export async function trainInStep(
+  ctx: TaskContext<unknown>,
+  problem: TrainingProblem,
+  schedule: TrainingSchedule,
+  hooks: Pick<LoopOptions, "afterIteration"> = {},
+): Promise<LoopSummary> {
+  const summary = await runTrainingLoop(problem, {
+    ...schedule,
+    seed: ctx.seed,
+    resumeDir: ctx.resumeDir,
+    outDir: ctx.outDir,
+    log: ctx.log,
+    progress: ctx.progress,
+    signal: ctx.signal,
+    backend: ctx.backend,
+    ...hooks,
+  });
+  await writeDiagnosticsFigure(ctx, schedule.summaryWindow);
+  await ctx.writeMetrics(summary);
+  return summary;
 }
