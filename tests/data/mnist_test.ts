@@ -109,3 +109,28 @@ Deno.test("mnist: downloads from the mirror (test split) and checks the publishe
     await Deno.remove(downloads, { recursive: true });
   }
 });
+
+Deno.test("fashion-mnist: the real test split from Debian's dataset-fashion-mnist package", async () => {
+  const dir = "/usr/share/datasets/fashion-mnist/";
+  try {
+    await Deno.stat(dir);
+  } catch {
+    throw new Error(`This test needs Debian's dataset-fashion-mnist package (files in ${dir}): apt-get install dataset-fashion-mnist`);
+  }
+  const t = await makeTestContext(fashionTask.config.parse({ split: "test", im_sz: 32 }), { threads: 2 });
+  try {
+    await fashionTask.run(t.ctx);
+    const ds = await readImageDataset(`${t.ctx.outDir}/data.safetensors`);
+    assertEquals(ds.shape, [10000, 32, 32, 1]);
+    const counts = new Array(10).fill(0);
+    for (const label of ds.labels!) counts[label]++;
+    assertEquals(counts, new Array(10).fill(1000), "Fashion-MNIST's test split has 1,000 images per class");
+    let mean = 0;
+    for (const v of ds.images) mean += v;
+    mean /= ds.images.length;
+    // The known Fashion-MNIST test mean pixel is 0.2868 on [0, 1], i.e. −0.426 on [−1, 1]; the resize keeps it within 0.01.
+    assertEquals(Math.abs(mean - -0.4264) < 0.01, true, `mean pixel ${mean}`);
+  } finally {
+    await t.dispose();
+  }
+});
