@@ -19,7 +19,7 @@ import { encodeSafetensors } from "../util/safetensors.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { writeGridPng } from "../plot/grid.ts";
 import type { TrainEbmConfig, InitType } from "./config.ts";
-import { NetAndOptimizer } from "./model.ts";
+import { NetAndOptimizer, restoreWithBank, stateWithBank } from "./model.ts";
 import { addNoise, distinctIndices, gatherRows, runChains } from "./chains.ts";
 import { streamFor } from "./streams.ts";
 import type { TrainingProblem } from "./loop.ts";
@@ -114,17 +114,11 @@ export class ImageTrainingProblem implements TrainingProblem {
   }
 
   stateTensors(): Promise<Record<string, NamedTensor>> {
-    const out = this.model.stateTensors();
-    if (this.bank) out.bank = { dtype: "F32", shape: [this.data.shape[0], ...this.data.shape.slice(1)], data: this.bank };
-    return Promise.resolve(out);
+    return Promise.resolve(stateWithBank(this.model, this.bank, [this.data.shape[0], ...this.data.shape.slice(1)]));
   }
 
   restoreState(tensors: Record<string, NamedTensor>): Promise<void> {
-    this.model.restore(tensors, "the resume checkpoint");
-    if (this.bank) {
-      if (!tensors.bank || tensors.bank.data.length !== this.bank.length) throw new Error("Cannot resume: the checkpoint has no persistent bank of the right size");
-      this.bank = Float32Array.from(tensors.bank.data as Float32Array);
-    }
+    this.bank = restoreWithBank(this.model, tensors, this.bank);
     return Promise.resolve();
   }
 

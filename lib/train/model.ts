@@ -89,3 +89,24 @@ export class NetAndOptimizer {
   }
 }
 
+
+/**
+ * Resumable state of a training problem: the model's tensors plus the persistent bank (when the
+ * problem keeps one) under key `bank`, with `bankShape` as its shape.
+ */
+export function stateWithBank(model: NetAndOptimizer, bank: Float32Array | null, bankShape: number[]): Record<string, NamedTensor> {
+  const out = model.stateTensors();
+  if (bank) out.bank = { dtype: "F32", shape: bankShape, data: bank };
+  return out;
+}
+
+/**
+ * Restores the model from resumable state and returns the restored bank (a copy), or null when
+ * the problem keeps none (`currentBank` null). A bank of the wrong size is a clear error.
+ */
+export function restoreWithBank(model: NetAndOptimizer, tensors: Record<string, NamedTensor>, currentBank: Float32Array | null): Float32Array | null {
+  model.restore(tensors, "the resume checkpoint");
+  if (!currentBank) return null;
+  if (!tensors.bank || tensors.bank.data.length !== currentBank.length) throw new Error("Cannot resume: the checkpoint has no persistent bank of the right size");
+  return Float32Array.from(tensors.bank.data as Float32Array);
+}

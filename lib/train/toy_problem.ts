@@ -30,7 +30,7 @@ import { gridKL, normaliseLogGrid, ToyDistribution, type ToyGrid } from "../data
 import { landscapeFigure } from "../plot/landscape.ts";
 import { writeFigure } from "../plot/render.ts";
 import type { InitType, TrainToyConfig } from "./config.ts";
-import { NetAndOptimizer } from "./model.ts";
+import { NetAndOptimizer, restoreWithBank, stateWithBank } from "./model.ts";
 import { distinctIndices, gatherRows, runChains } from "./chains.ts";
 import { streamFor } from "./streams.ts";
 import { kdeOnGrid } from "./kde.ts";
@@ -158,17 +158,11 @@ export class ToyTrainingProblem implements TrainingProblem {
   }
 
   stateTensors(): Promise<Record<string, NamedTensor>> {
-    const out = this.model.stateTensors();
-    if (this.bank) out.bank = { dtype: "F32", shape: [this.config.s_t_0_size, 2], data: this.bank };
-    return Promise.resolve(out);
+    return Promise.resolve(stateWithBank(this.model, this.bank, [this.config.s_t_0_size, 2]));
   }
 
   restoreState(tensors: Record<string, NamedTensor>): Promise<void> {
-    this.model.restore(tensors, "the resume checkpoint");
-    if (this.bank) {
-      if (!tensors.bank || tensors.bank.data.length !== this.bank.length) throw new Error("Cannot resume: the checkpoint has no persistent bank of the right size");
-      this.bank = Float32Array.from(tensors.bank.data as Float32Array);
-    }
+    this.bank = restoreWithBank(this.model, tensors, this.bank);
     return Promise.resolve();
   }
 
