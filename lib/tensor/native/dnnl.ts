@@ -58,6 +58,34 @@ export const SINGLE_THREAD_WORK = 3e7;
 /** A primitive descriptor plus its primitive, kept alive for the life of the cache. */
 export type Primitive = { pd: Pointer; primitive: Pointer; what: string };
 
+/** One operand of {@link singlePrimitivePlan}: a new user slot bound to a primitive argument. */
+export interface SlotOperand {
+  /** DNNL_ARG_* of the argument. */
+  arg: number;
+  /** The user's (plain) layout of the slot. */
+  md: Uint8Array;
+  /** The primitive-descriptor query for the layout the primitive wants, and its index. */
+  query: number;
+  index?: number;
+  direction: Direction;
+}
+
+/**
+ * A plan of one execution of `primitive` whose operands each get a user slot, in the given order
+ * (the order of `run`'s buffers); reorders bridge slots whose layout the primitive does not take.
+ */
+export function singlePrimitivePlan(dnnl: Dnnl, primitive: Primitive, operands: SlotOperand[], work: number): Plan {
+  const plan = new Plan(dnnl);
+  const afterOutputs: Array<() => void> = [];
+  const slots = operands.map((o) => plan.addSlot(o.md));
+  const args = operands.map((o, i): [number, Pointer] =>
+    [o.arg, plan.bind(slots[i], o.md, dnnl.queryMd(primitive, o.query, o.index), o.direction, afterOutputs)]
+  );
+  plan.addStep(primitive, args, work);
+  afterOutputs.forEach((step) => step());
+  return plan;
+}
+
 /**
  * A compiled sequence of primitive executions bound to user slots. `run(buffers)` points slot i
  * at `buffers[i]` and executes every step in order, synchronously.

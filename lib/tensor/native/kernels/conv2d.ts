@@ -20,7 +20,7 @@ import {
 } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { ABI } from "../abi.ts";
-import { Plan } from "../dnnl.ts";
+import { type Plan, singlePrimitivePlan } from "../dnnl.ts";
 import { eltwisePostOp, float32Values, mustFloat32, type NativeContext, type Present } from "./context.ts";
 import { convFlops, convGeometry, geometryKey } from "./conv_geometry.ts";
 
@@ -59,21 +59,12 @@ function buildForward(ctx: NativeContext, info: backend_util.Conv2DInfo, withBia
     `dnnl_dilated_convolution_forward_desc_init for Conv2D ${geometryKey(g)}`,
   );
   const primitive = dnnl.primitive(op, "Conv2D", dnnl.eltwiseAttr(post));
-  const plan = new Plan(dnnl);
-  const after: Array<() => void> = [];
-  const xSlot = plan.addSlot(xMd);
-  const wSlot = plan.addSlot(wMd);
-  const bSlot = bMd ? plan.addSlot(bMd) : -1;
-  const ySlot = plan.addSlot(yMd);
-  const args: Array<[number, Deno.PointerValue]> = [
-    [ABI.arg.src, plan.bind(xSlot, xMd, dnnl.queryMd(primitive, ABI.query.srcMd), "in", after)],
-    [ABI.arg.weights, plan.bind(wSlot, wMd, dnnl.queryMd(primitive, ABI.query.weightsMd), "in", after)],
-    [ABI.arg.dst, plan.bind(ySlot, yMd, dnnl.queryMd(primitive, ABI.query.dstMd), "out", after)],
-  ];
-  if (bMd) args.push([ABI.arg.bias, plan.bind(bSlot, bMd, dnnl.queryMd(primitive, ABI.query.weightsMd, 1), "in", after)]);
-  plan.addStep(primitive, args, convFlops(g));
-  after.forEach((step) => step());
-  return plan;
+  return singlePrimitivePlan(dnnl, primitive, [
+    { arg: ABI.arg.src, md: xMd, query: ABI.query.srcMd, direction: "in" },
+    { arg: ABI.arg.weights, md: wMd, query: ABI.query.weightsMd, direction: "in" },
+    ...(bMd ? [{ arg: ABI.arg.bias, md: bMd, query: ABI.query.weightsMd, index: 1, direction: "in" as const }] : []),
+    { arg: ABI.arg.dst, md: yMd, query: ABI.query.dstMd, direction: "out" },
+  ], convFlops(g));
 }
 
 function convInfoOf(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): backend_util.Conv2DInfo {

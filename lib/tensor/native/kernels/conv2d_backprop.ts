@@ -20,7 +20,7 @@ import {
 } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { ABI } from "../abi.ts";
-import { type Dnnl, Plan } from "../dnnl.ts";
+import { type Dnnl, type Plan, singlePrimitivePlan } from "../dnnl.ts";
 import { float32Values, mustFloat32, type NativeContext, type Present } from "./context.ts";
 import { convFlops, type ConvGeometry, convGeometry, geometryKey } from "./conv_geometry.ts";
 
@@ -73,18 +73,11 @@ function buildBackpropInput(ctx: NativeContext, g: ConvGeometry): Plan {
     `dnnl_dilated_convolution_backward_data_desc_init ${geometryKey(g)}`,
   );
   const primitive = dnnl.primitive(op, "Conv2DBackpropInput", null, hint.pd);
-  const plan = new Plan(dnnl);
-  const after: Array<() => void> = [];
-  const dySlot = plan.addSlot(dyMd);
-  const wSlot = plan.addSlot(wMd);
-  const dxSlot = plan.addSlot(dxMd);
-  plan.addStep(primitive, [
-    [ABI.arg.diffDst, plan.bind(dySlot, dyMd, dnnl.queryMd(primitive, ABI.query.diffDstMd), "in", after)],
-    [ABI.arg.weights, plan.bind(wSlot, wMd, dnnl.queryMd(primitive, ABI.query.weightsMd), "in", after)],
-    [ABI.arg.diffSrc, plan.bind(dxSlot, dxMd, dnnl.queryMd(primitive, ABI.query.diffSrcMd), "out", after)],
+  return singlePrimitivePlan(dnnl, primitive, [
+    { arg: ABI.arg.diffDst, md: dyMd, query: ABI.query.diffDstMd, direction: "in" },
+    { arg: ABI.arg.weights, md: wMd, query: ABI.query.weightsMd, direction: "in" },
+    { arg: ABI.arg.diffSrc, md: dxMd, query: ABI.query.diffSrcMd, direction: "out" },
   ], convFlops(g));
-  after.forEach((step) => step());
-  return plan;
 }
 
 /**
@@ -117,18 +110,11 @@ function buildBackpropFilter(ctx: NativeContext, g: ConvGeometry, anyActivations
     `dnnl_dilated_convolution_backward_weights_desc_init ${geometryKey(g)}`,
   );
   const primitive = dnnl.primitive(op, "Conv2DBackpropFilter", null, hint.pd);
-  const plan = new Plan(dnnl);
-  const after: Array<() => void> = [];
-  const xSlot = plan.addSlot(xMd);
-  const dySlot = plan.addSlot(dyMd);
-  const dwSlot = plan.addSlot(dwMd);
-  plan.addStep(primitive, [
-    [ABI.arg.src, plan.bind(xSlot, xMd, dnnl.queryMd(primitive, ABI.query.srcMd), "in", after)],
-    [ABI.arg.diffDst, plan.bind(dySlot, dyMd, dnnl.queryMd(primitive, ABI.query.diffDstMd), "in", after)],
-    [ABI.arg.diffWeights, plan.bind(dwSlot, dwMd, dnnl.queryMd(primitive, ABI.query.diffWeightsMd), "out", after)],
+  return singlePrimitivePlan(dnnl, primitive, [
+    { arg: ABI.arg.src, md: xMd, query: ABI.query.srcMd, direction: "in" },
+    { arg: ABI.arg.diffDst, md: dyMd, query: ABI.query.diffDstMd, direction: "in" },
+    { arg: ABI.arg.diffWeights, md: dwMd, query: ABI.query.diffWeightsMd, direction: "out" },
   ], convFlops(g));
-  after.forEach((step) => step());
-  return plan;
 }
 
 /**
