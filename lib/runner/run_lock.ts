@@ -1,7 +1,12 @@
 /**
- * The run lock `outputs/<pipeline>/.run.lock` (pid + start time), created exclusively so two runs
- * of one pipeline never write at once. A lock whose process is gone (e.g. the run was killed) is
- * recovered with a note.
+ * The run lock `outputs/<pipeline>/.run.lock`, so two runs of one pipeline never write at once.
+ *
+ * The lock is an OS advisory lock (`flock`) on that file, not the file's existence: the kernel
+ * drops it when the holding process dies, however it dies, so a killed run can never leave a lock
+ * that blocks the next one, and two runs recovering after a crash cannot both win (the old
+ * create-exclusive scheme had to delete a stale file, racing any other recoverer). The file's
+ * content (pid and start time) only names the holder in messages. It is never deleted: a run
+ * that deleted it could let a waiter lock the unlinked inode while a third run locks a new one.
  *
  * @example
  * ```ts
@@ -21,6 +26,12 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
+/** Who holds (or last held) a run lock, as written in the lock file. */
+export interface RunLockHolder {
+  pid: number;
+  started: string;
+}
+
 /** True while a process with this pid exists (Linux: /proc; elsewhere: signal 0). */
 export function processAlive(pid: number): boolean {
   try {
@@ -37,52 +48,86 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** Holder of the lock of `pipeline`, when a live process holds it. */
-export async function runLockHolder(root: string, pipeline: string): Promise<{ pid: number; started: string } | null> {
+function lockPath(root: string, pipeline: string): string {
+  return join(pipelineOutDir(root, pipeline), ".run.lock");
+}
+
+async function readHolder(file: Deno.FsFile): Promise<Partial<RunLockHolder>> {
+  await file.seek(0, Deno.SeekMode.Start);
+  const bytes = new Uint8Array((await file.stat()).size);
+  let read = 0;
+  while (read < bytes.length) {
+    const n = await file.read(bytes.subarray(read));
+    if (n === null) break;
+    read += n;
+  }
   try {
-    const info = JSON.parse(await Deno.readTextFile(join(pipelineOutDir(root, pipeline), ".run.lock")));
-    return typeof info.pid === "number" && processAlive(info.pid) ? info : null;
+    return JSON.parse(new TextDecoder().decode(bytes.subarray(0, read)));
+  } catch {
+    return {}; // empty: released cleanly, or the holder died before writing its name
+  }
+}
+
+/** The live holder of the lock of `pipeline`, or null when no run holds it. */
+export async function runLockHolder(root: string, pipeline: string): Promise<RunLockHolder | null> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(lockPath(root, pipeline), { read: true, write: true });
   } catch {
     return null;
+  }
+  try {
+    if (await file.tryLock(true)) {
+      await file.unlock();
+      return null;
+    }
+    const holder = await readHolder(file);
+    return { pid: holder.pid ?? -1, started: holder.started ?? "unknown" };
+  } finally {
+    file.close();
   }
 }
 
 /** Takes the lock or throws a {@link UserError} naming the holder's pid. */
 export async function acquireRunLock(root: string, pipeline: string, note: (message: string) => void): Promise<RunLock> {
-  const dir = pipelineOutDir(root, pipeline);
-  const path = join(dir, ".run.lock");
-  await Deno.mkdir(dir, { recursive: true });
-  const content = JSON.stringify({ pid: Deno.pid, started: new Date().toISOString() }) + "\n";
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await Deno.writeTextFile(path, content, { createNew: true });
-      let released = false;
-      return {
-        path,
-        async release() {
-          if (released) return;
-          released = true;
-          await Deno.remove(path).catch(() => {});
-        },
-      };
-    } catch (e) {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-    }
-    let holder: { pid?: number; started?: string } = {};
-    try {
-      holder = JSON.parse(await Deno.readTextFile(path));
-    } catch {
-      // empty or half-written by a process that died while creating it: treat as stale
-    }
-    if (typeof holder.pid === "number" && processAlive(holder.pid)) {
+  const path = lockPath(root, pipeline);
+  await Deno.mkdir(pipelineOutDir(root, pipeline), { recursive: true });
+  const file = await Deno.open(path, { read: true, write: true, create: true });
+  let locked = false;
+  try {
+    const previous = await readHolder(file);
+    locked = await file.tryLock(true);
+    if (!locked) {
+      const holder = await readHolder(file);
       throw new UserError(
-        `Cannot run pipeline '${pipeline}': another run (pid ${holder.pid}, started ${holder.started}) holds ${relativeLock(pipeline)}; wait for it or stop it`,
+        `Cannot run pipeline '${pipeline}': another run (pid ${holder.pid ?? "unknown"}, started ${holder.started ?? "unknown"}) holds ${relativeLock(pipeline)}; wait for it or stop it`,
       );
     }
-    note(`Recovered a stale lock ${relativeLock(pipeline)} left by pid ${holder.pid ?? "unknown"} (process gone)`);
-    await Deno.remove(path).catch(() => {});
+    if (typeof previous.pid === "number") {
+      note(`Recovered a stale lock ${relativeLock(pipeline)} left by pid ${previous.pid} (process gone)`);
+    }
+    await file.truncate(0);
+    await file.seek(0, Deno.SeekMode.Start);
+    await file.write(new TextEncoder().encode(JSON.stringify({ pid: Deno.pid, started: new Date().toISOString() }) + "\n"));
+  } catch (e) {
+    if (locked) await file.unlock().catch(() => {});
+    file.close();
+    throw e;
   }
-  throw new UserError(`Cannot run pipeline '${pipeline}': could not take ${relativeLock(pipeline)}`);
+  let released = false;
+  return {
+    path,
+    async release() {
+      if (released) return;
+      released = true;
+      try {
+        await file.truncate(0);
+        await file.unlock();
+      } finally {
+        file.close();
+      }
+    },
+  };
 }
 
 function relativeLock(pipeline: string): string {
