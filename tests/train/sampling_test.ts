@@ -59,3 +59,46 @@ Deno.test("eval-sample / longrun-sample: ULA and MALA from data, uniform and the
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("sampling survives an interruption: the resumed run ends with the states of an uninterrupted one", async () => {
+  const root = await Deno.makeTempDir();
+  const data = await tinyImageInput(root);
+  const trained = await contextWithResume(train, [data]);
+  try {
+    await trainEbm(trained.ctx);
+    const trainInput = { id: "train", task: "train-ebm", dir: trained.ctx.outDir };
+    const config = LongrunSampleConfig.parse({
+      batch_size: 3, im_ch: 1, net_type: "vanilla", n_f: 2, train_epsilon: 0.01, epsilon: 0.005, num_mcmc_steps: 7, log_freq: 2,
+      mcmc_init: "uniform", use_mh_langevin: true,
+    });
+    const outputs = async (dir: string) => ({
+      states: (await readSafetensors(`${dir}/final_states.safetensors`)).tensors.states.data,
+      records: await readJson<Record<string, number[]>>(`${dir}/records.json`),
+      samples: [...Deno.readDirSync(`${dir}/samples`)].map((e) => e.name).sort(),
+    });
+
+    const whole = await contextWithResume(config, [data, trainInput]);
+    const resumeDir = `${root}/resume`;
+    const cut = await contextWithResume(config, [data, trainInput], resumeDir);
+    const rest = await contextWithResume(config, [data, trainInput], resumeDir);
+    try {
+      await runSampling(whole.ctx);
+      const stop = new AbortController();
+      cut.ctx.signal = stop.signal;
+      cut.ctx.progress = { update: (done) => done >= 4 && stop.abort() };
+      await assertThrowsAsync(() => runSampling(cut.ctx), "Sampling stopped at step 4");
+      await runSampling(rest.ctx);
+      assert(rest.logs.some((l) => l.includes("Resuming at step 5 of 7")), rest.logs.join("\n"));
+      assertEquals(rest.metrics!.resumed_from, 4);
+      assertEquals(await outputs(rest.ctx.outDir), await outputs(whole.ctx.outDir));
+      assertEquals(rest.metrics!.final_mean_energy, whole.metrics!.final_mean_energy);
+    } finally {
+      await whole.dispose();
+      await cut.dispose();
+      await rest.dispose();
+    }
+  } finally {
+    await trained.dispose();
+    await Deno.remove(root, { recursive: true });
+  }
+});
