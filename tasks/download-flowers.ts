@@ -68,6 +68,13 @@ export default defineTask({
           signal: ctx.signal,
           progress: (done, total) => ctx.progress.update(done, total, `bytes ${name}`),
           log: (m) => ctx.log.info(m),
+        }).catch((e: Error) => {
+          if (ctx.signal.aborted || !e.message.startsWith("Cannot download")) throw e;
+          throw new Error(
+            `${e.message}. If ${new URL(url).host} cannot be reached from here, set this step's config 'mirror' to another ` +
+              `URL holding the three files, or 'local_path' to a directory with 102flowers.tgz, imagelabels.mat and setid.mat ` +
+              `(e.g. deno task pipeline <name> --set local_path=/data/flowers102)`,
+          );
         });
       }
       ctx.log.info(`${name}: ${paths[name]}${sum ? " (md5 ok)" : " (md5 not checked)"}`);

@@ -65,7 +65,15 @@ export async function verifyMd5(path: string, md5: string | null, deleteBad: boo
 async function attempt(options: DownloadOptions, part: string): Promise<void> {
   const have = await fileSize(part);
   const headers: HeadersInit = have > 0 ? { Range: `bytes=${have}-` } : {};
-  const response = await fetch(options.url, { headers, signal: options.signal });
+  let response: Response;
+  try {
+    response = await fetch(options.url, { headers, signal: options.signal });
+  } catch (e) {
+    if (options.signal?.aborted) throw e;
+    // fetch's own message is only "fetch failed"; the reason (DNS, refused, TLS) is in its cause.
+    const cause = (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message;
+    throw new Error(`Cannot download '${options.url}': ${cause}`);
+  }
   let offset = 0;
   let total = 0;
   if (response.status === 206) {

@@ -151,3 +151,19 @@ Deno.test("download-flowers: local_path uses an existing copy and never deletes 
     await Deno.remove(local, { recursive: true });
   }
 });
+
+Deno.test("download-flowers: an unreachable host errors with the connection's reason and how to use a mirror or local copy", async () => {
+  // A port that was just free: nothing listens there, so the connection is refused.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const downloads = await Deno.makeTempDir({ prefix: "ebm-downloads-" });
+  const t = await makeTestContext(task.config.parse({ mirror: `http://127.0.0.1:${port}/`, download_dir: downloads, retries: 0 }));
+  try {
+    await assertThrowsAsync(() => task.run(t.ctx), `Cannot download 'http://127.0.0.1:${port}/102flowers.tgz'`, "refused", "'local_path'", "'mirror'");
+    assertEquals(await listDir(t.ctx.outDir), []);
+  } finally {
+    await t.dispose();
+    await Deno.remove(downloads, { recursive: true });
+  }
+});
