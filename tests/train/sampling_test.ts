@@ -5,6 +5,7 @@ import { trainEbm } from "../../tasks/train-ebm.ts";
 import { runSampling } from "../../lib/train/sampling.ts";
 import { readSafetensors } from "../../lib/util/safetensors.ts";
 import { readJson } from "../../lib/util/fs.ts";
+import type { StepInput } from "../../lib/task.ts";
 import { contextWithResume, tinyImageInput } from "./helpers.ts";
 
 await initBackend("cpu");
@@ -15,13 +16,22 @@ const train = TrainEbmConfig.parse({
   log_freq: 2, log_longrun: false,
 });
 
-Deno.test("eval-sample / longrun-sample: ULA and MALA from data, uniform and the bank", async () => {
+/** Trains the tiny model once for a test, hands `body` the data and train inputs, and cleans up. */
+async function withTrainedModel(body: (root: string, data: StepInput, trainInput: StepInput) => Promise<void>): Promise<void> {
   const root = await Deno.makeTempDir();
   const data = await tinyImageInput(root);
   const trained = await contextWithResume(train, [data]);
   try {
     await trainEbm(trained.ctx);
-    const trainInput = { id: "train", task: "train-ebm", dir: trained.ctx.outDir };
+    await body(root, data, { id: "train", task: "train-ebm", dir: trained.ctx.outDir });
+  } finally {
+    await trained.dispose();
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+Deno.test("eval-sample / longrun-sample: ULA and MALA from data, uniform and the bank", () =>
+  withTrainedModel(async (_root, data, trainInput) => {
     const cases = [
       EvalSampleConfig.parse({ batch_size: 4, im_ch: 1, n_f: 2, train_epsilon: 0.01, epsilon: 0.01, num_mcmc_steps: 5, log_freq: 2, mcmc_init: "uniform" }),
       LongrunSampleConfig.parse({ batch_size: 4, im_ch: 1, net_type: "vanilla", n_f: 2, train_epsilon: 0.01, epsilon: 0.002, num_mcmc_steps: 4, log_freq: 4, mcmc_init: "mnist", use_mh_langevin: true }),
@@ -54,19 +64,10 @@ Deno.test("eval-sample / longrun-sample: ULA and MALA from data, uniform and the
     } finally {
       await wrong.dispose();
     }
-  } finally {
-    await trained.dispose();
-    await Deno.remove(root, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("sampling survives an interruption: the resumed run ends with the states of an uninterrupted one", async () => {
-  const root = await Deno.makeTempDir();
-  const data = await tinyImageInput(root);
-  const trained = await contextWithResume(train, [data]);
-  try {
-    await trainEbm(trained.ctx);
-    const trainInput = { id: "train", task: "train-ebm", dir: trained.ctx.outDir };
+Deno.test("sampling survives an interruption: the resumed run ends with the states of an uninterrupted one", () =>
+  withTrainedModel(async (root, data, trainInput) => {
     const config = LongrunSampleConfig.parse({
       batch_size: 3, im_ch: 1, net_type: "vanilla", n_f: 2, train_epsilon: 0.01, epsilon: 0.005, num_mcmc_steps: 7, log_freq: 2,
       mcmc_init: "uniform", use_mh_langevin: true,
@@ -97,8 +98,4 @@ Deno.test("sampling survives an interruption: the resumed run ends with the stat
       await cut.dispose();
       await rest.dispose();
     }
-  } finally {
-    await trained.dispose();
-    await Deno.remove(root, { recursive: true });
-  }
-});
+  }));
