@@ -1,7 +1,8 @@
 """PyTorch reference timings for bench/native_kernels.ts (same nets, same steps, 2 threads).
 
 Prints one JSON line: {"<net>": {"forward": [median, min], "langevin": [...], "weight": [...]}} in ms.
-Usage: /usr/bin/python3 bench/native_kernels.py NETS BATCH REPS THREADS [N_F]
+Usage: /usr/bin/python3 bench/native_kernels.py NETS BATCH REPS THREADS [N_F] [wall|cpu]
+("cpu" times process CPU time, all threads, instead of wall time.)
 """
 import json
 import os
@@ -14,14 +15,17 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from make_fixtures import make  # noqa: E402  (the project's PyTorch ports of the nets)
 
 
+CLOCK = time.perf_counter
+
+
 def median_ms(fn, reps):
     for _ in range(2):
         fn()
     times = []
     for _ in range(reps):
-        start = time.perf_counter()
+        start = CLOCK()
         fn()
-        times.append((time.perf_counter() - start) * 1000)
+        times.append((CLOCK() - start) * 1000)
     times.sort()
     return [times[len(times) // 2], times[0]]
 
@@ -61,5 +65,7 @@ def bench(net_type, batch, reps, n_f):
 if __name__ == "__main__":
     nets, batch, reps, threads = sys.argv[1].split(","), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     n_f = int(sys.argv[5]) if len(sys.argv) > 5 else 32
+    if len(sys.argv) > 6 and sys.argv[6] == "cpu":
+        CLOCK = time.process_time
     torch.set_num_threads(threads)
     print(json.dumps({n: bench(n, batch, reps, n_f) for n in nets}))

@@ -7,7 +7,11 @@
  *
  * Usage:
  *   deno run -A bench/native_kernels.ts [--backend native[,wasm]] [--nets vanilla,nonlocal,toy]
- *     [--batch 100] [--reps 10] [--threads 2] [--nf 32] [--profile]
+ *     [--batch 100] [--reps 10] [--threads 2] [--nf 32] [--profile] [--cpu-time]
+ *
+ * `--cpu-time` times process CPU time (user + system, all threads) instead of wall time on both
+ * sides: on a loaded machine it still compares the work each side does (with --threads 1 and
+ * EBM_NATIVE_THREADS=1 it is the single-core cost), where wall time mostly measures the load.
  *
  * @example
  * ```sh
@@ -16,6 +20,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import process from "node:process";
 import { initBackend } from "../lib/tensor/backend.ts";
 import { createNet, type EnergyNet, type NetType } from "../lib/nets/net.ts";
 import { langevinStep } from "../lib/ebm/langevin.ts";
@@ -38,15 +43,23 @@ const reps = Number(flag("reps", "10"));
 const threads = Number(flag("threads", "2"));
 const nf = Number(flag("nf", "32"));
 const profile = Deno.args.includes("--profile");
+const cpuTime = Deno.args.includes("--cpu-time");
+
+/** Milliseconds of wall time, or of process CPU time with --cpu-time. */
+function clockMs(): number {
+  if (!cpuTime) return performance.now();
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
 
 function timeMs(fn: () => void): Timing {
   fn();
   fn();
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
-    const start = performance.now();
+    const start = clockMs();
     fn();
-    times.push(performance.now() - start);
+    times.push(clockMs() - start);
   }
   times.sort((a, b) => a - b);
   return [times[Math.floor(times.length / 2)], times[0]];
@@ -117,7 +130,7 @@ async function printProfile(type: string, ops: ReturnType<typeof operations>): P
 async function timePytorch(): Promise<Record<string, Timings>> {
   const script = new URL("./native_kernels.py", import.meta.url).pathname;
   const result = await new Deno.Command("/usr/bin/python3", {
-    args: [script, nets.join(","), String(batch), String(reps), String(threads), String(nf)],
+    args: [script, nets.join(","), String(batch), String(reps), String(threads), String(nf), cpuTime ? "cpu" : "wall"],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -125,7 +138,7 @@ async function timePytorch(): Promise<Record<string, Timings>> {
   return JSON.parse(new TextDecoder().decode(result.stdout).trim().split("\n").pop()!);
 }
 
-console.log(`batch ${batch}, ${reps} reps, PyTorch ${threads} threads; timings on a shared, loaded machine`);
+console.log(`batch ${batch}, ${reps} reps, PyTorch ${threads} threads, ${cpuTime ? "process CPU time" : "wall time"}`);
 const torchBefore = await timePytorch();
 const results = new Map<string, Record<string, Timings>>();
 for (const name of backends) results.set(name, await timeBackend(name));

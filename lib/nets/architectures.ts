@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { conv, dense, leakyRelu, maxPool2 } from "./ops.ts";
+import { conv, convLeakyRelu, dense, leakyRelu, maxPool2 } from "./ops.ts";
 import { convSpec, dense1x1Spec, linearSpec, type ParamSpec } from "./params.ts";
 
 /** Network sizes: image channels and base feature width. */
@@ -62,8 +62,8 @@ function vanilla(size: NetSize): Architecture {
     energy(p, x) {
       let h = x as tf.Tensor4D;
       layers.forEach((l, i) => {
-        h = conv(h, p[`f.${2 * i}.weight`] as tf.Tensor4D, p[`f.${2 * i}.bias`] as tf.Tensor1D, l.stride, l.pad);
-        if (i < layers.length - 1) h = leakyRelu(h);
+        const w = p[`f.${2 * i}.weight`] as tf.Tensor4D, b = p[`f.${2 * i}.bias`] as tf.Tensor1D;
+        h = i < layers.length - 1 ? convLeakyRelu(h, w, b, l.stride, l.pad) : conv(h, w, b, l.stride, l.pad);
       });
       return tf.reshape(h, [-1]) as tf.Tensor1D;
     },

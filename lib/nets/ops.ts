@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { convBiasLeakyRelu } from "./fused_layer.ts";
 
 /** The paper's LeakyReLU slope. */
 export const LEAK = 0.05;
@@ -63,6 +64,20 @@ export function conv(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: num
   const padding = pad === 0 ? "valid" : [[0, 0], [pad, pad], [pad, pad], [0, 0]] as tf.backend_util.ExplicitPadding;
   if (recordingGradients()) return tf.add(tf.conv2d(x, w, stride, padding), b);
   return tf.fused.conv2d({ x, filter: w, bias: b, strides: stride, pad: padding });
+}
+
+/**
+ * A conv layer followed by LeakyReLU, `leakyRelu(conv(x, w, b, stride, pad), slope)`, as one
+ * fused kernel with a lazily evaluated per-input gradient (see `fused_layer.ts`): one oneDNN
+ * convolution with a post-op on the native backend, the backend's FusedConv2D elsewhere.
+ *
+ * @example
+ * ```ts
+ * const h = convLeakyRelu(x, w, b, 2, 1); // 4×4 stride 2 pad 1, then LeakyReLU(0.05)
+ * ```
+ */
+export function convLeakyRelu(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: number, pad: number, slope = LEAK): tf.Tensor4D {
+  return convBiasLeakyRelu(x, w, b, stride, pad, slope);
 }
 
 /**

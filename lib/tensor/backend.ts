@@ -10,12 +10,14 @@
  * ```ts
  * import { initBackend, resolveBackendName } from "./backend.ts";
  * const { name, note } = await resolveBackendName(); // env EBM_BACKEND or "auto"
- * console.log(note); // "auto: tfjs-node not installed; oneDNN not found (…); using wasm (SIMD)"
+ * console.log(note); // "auto: tfjs-node not installed; oneDNN not found (…); using wasm (SIMD, 2 threads (all cores))"
  * await initBackend(name);
  * ```
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { describeWasmThreads, resolveWasmThreads } from "./wasm/threads.ts";
+import { wasmStartInfo } from "./wasm/start_info.ts";
 
 /** Every name `--backend` / `EBM_BACKEND` accepts. */
 export const BACKEND_NAMES = ["auto", "tensorflow", "native", "wasm", "cpu"] as const;
@@ -77,13 +79,14 @@ function validateName(requested: string, source: string): BackendName {
  *
  * @example
  * ```ts
- * const { name } = await resolveBackendName("wasm"); // { name: "wasm", note: "requested: wasm" }
+ * const { name } = await resolveBackendName("wasm"); // { name: "wasm", note: "requested: wasm, 2 threads (all cores)" }
  * ```
  */
 export async function resolveBackendName(requested?: string): Promise<{ name: string; note: string }> {
   const fromEnv = requested === undefined ? Deno.env.get("EBM_BACKEND") : undefined;
   const source = requested !== undefined ? "backend" : fromEnv ? "EBM_BACKEND" : "backend";
   const name = validateName((requested ?? fromEnv ?? "auto").trim().toLowerCase(), source);
+  if (name === "wasm") return { name, note: `requested: wasm, ${describeWasmThreads()}` };
   if (name !== "auto") return { name, note: `requested: ${name}` };
   const reasons: string[] = [];
   const tfn = await importTfjsNode();
@@ -93,9 +96,9 @@ export async function resolveBackendName(requested?: string): Promise<{ name: st
   if (native.ok) return { name: "native", note: `auto: ${reasons.join("; ")}; using native (${native.reason})` };
   reasons.push(`oneDNN not available (${native.reason})`);
   if (typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE)) {
-    return { name: "wasm", note: `auto: ${reasons.join("; ")}; using wasm (SIMD)` };
+    return { name: "wasm", note: `auto: ${reasons.join("; ")}; using wasm (SIMD, ${describeWasmThreads()})` };
   }
-  if (typeof WebAssembly === "object") return { name: "wasm", note: `auto: ${reasons.join("; ")}; using wasm (no SIMD)` };
+  if (typeof WebAssembly === "object") return { name: "wasm", note: `auto: ${reasons.join("; ")}; using wasm (no SIMD, 1 thread)` };
   return { name: "cpu", note: `auto: ${reasons.join("; ")}; WebAssembly unavailable; using cpu` };
 }
 
@@ -147,9 +150,12 @@ export async function initBackend(name: string): Promise<void> {
       registeredThreads = r.threads;
       break;
     }
-    case "wasm":
+    case "wasm": {
       await import("@tensorflow/tfjs-backend-wasm");
+      const { prepareWasmBackend } = await import("./wasm/register.ts");
+      prepareWasmBackend(resolveWasmThreads());
       break;
+    }
     case "cpu":
       await import("@tensorflow/tfjs-backend-cpu");
       break;
@@ -176,10 +182,7 @@ export async function initBackend(name: string): Promise<void> {
 export function backendInfo(): { name: string; threads: number; simd: boolean | null } {
   const name = tf.getBackend();
   if (name === "wasm") {
-    const threaded = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT");
-    const backend = tf.backend() as unknown as { wasm?: { _getThreadsCount?: () => number } };
-    const threads = threaded ? backend.wasm?._getThreadsCount?.() ?? 1 : 1;
-    return { name, threads, simd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT") };
+    return { name, threads: wasmStartInfo()?.threads ?? 1, simd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT") };
   }
   if (name === "native" && registeredThreads !== null) return { name, threads: registeredThreads, simd: null };
   const backend = tf.backend() as unknown as { threads?: number };

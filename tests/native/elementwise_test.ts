@@ -37,6 +37,10 @@ const cases: Array<{ kernel: string; inputs: Record<string, number[]>; attrs?: R
   { kernel: "Add", inputs: { a: [32], b: ACT }, fast: true },
   { kernel: "Add", inputs: { a: ACT, b: ACT }, fast: true },
   { kernel: "Add", inputs: { a: [], b: [] }, fast: true },
+  { kernel: "RealDiv", inputs: { a: ACT, b: ACT }, fast: true },
+  { kernel: "RealDiv", inputs: { a: ACT, b: [] }, fast: true },
+  { kernel: "RealDiv", inputs: { a: ATT, b: ROW }, fast: true },
+  { kernel: "RealDiv", inputs: { a: [], b: ACT }, fast: false },
   { kernel: "Sub", inputs: { a: ATT, b: ROW }, fast: true },
   { kernel: "Sub", inputs: { a: ACT, b: [] }, fast: true },
   { kernel: "Sub", inputs: { a: [32], b: ACT }, fast: false },
@@ -54,7 +58,11 @@ const cases: Array<{ kernel: string; inputs: Record<string, number[]>; attrs?: R
   { kernel: "Sum", inputs: { x: ACT }, attrs: { axis: [2, 0, 1], keepDims: true }, fast: true },
   { kernel: "Sum", inputs: { x: ACT }, attrs: { axis: [0, 1, 2, 3], keepDims: false }, fast: true },
   { kernel: "Sum", inputs: { x: [100, 2048] }, attrs: { axis: 0, keepDims: false }, fast: true },
-  { kernel: "Sum", inputs: { x: ACT }, attrs: { axis: [1, 2, 3], keepDims: false }, fast: false },
+  { kernel: "Sum", inputs: { x: [7, 3, 5] }, attrs: { axis: [0, 1], keepDims: false }, fast: true },
+  { kernel: "Sum", inputs: { x: ACT }, attrs: { axis: [1, 2, 3], keepDims: false }, fast: true },
+  { kernel: "Sum", inputs: { x: ACT }, attrs: { axis: [3, 2], keepDims: true }, fast: true },
+  { kernel: "Sum", inputs: { x: [100, 3072] }, attrs: { axis: 1, keepDims: false }, fast: true },
+  { kernel: "Sum", inputs: { x: ACT }, attrs: { axis: [0, 2], keepDims: false }, fast: false },
 ];
 
 /** Kernels whose native result may differ from cpu in the last bits (see the comment below). */

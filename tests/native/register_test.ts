@@ -3,6 +3,7 @@ import { assert, assertEquals } from "../assert.ts";
 import { nativeLibraryAvailable, registerNativeBackend } from "../../lib/tensor/native/register.ts";
 import { locateDnnl } from "../../lib/tensor/native/library.ts";
 import { resolveThreadCount } from "../../lib/tensor/native/threads.ts";
+import { HEAP_REUSE_ENV, keepFreedBuffersInHeap } from "../../lib/tensor/native/heap.ts";
 
 function withEnv<T>(name: string, value: string | undefined, fn: () => T): T {
   const old = Deno.env.get(name);
@@ -70,4 +71,22 @@ Deno.test("locating oneDNN asks OpenMP for passive waiting unless the user chose
     locateDnnl();
     assertEquals(Deno.env.get("OMP_WAIT_POLICY"), "active");
   });
+});
+
+Deno.test("heap reuse: on by default (glibc mallopt answers), off with EBM_NATIVE_HEAP_REUSE=0, junk is rejected", () => {
+  assertEquals(withEnv(HEAP_REUSE_ENV, undefined, () => keepFreedBuffersInHeap()), "on");
+  assertEquals(withEnv(HEAP_REUSE_ENV, "0", () => keepFreedBuffersInHeap()), `off (${HEAP_REUSE_ENV}=0)`);
+  let message = "";
+  try {
+    withEnv(HEAP_REUSE_ENV, "yes", () => keepFreedBuffersInHeap());
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assert(message.includes(HEAP_REUSE_ENV) && message.includes("'yes'"), `message: ${message}`);
+});
+
+Deno.test("the registered native backend reports heap reuse", async () => {
+  const reg = await registerNativeBackend();
+  assert(reg.ok, `registration failed: ${reg.ok ? "" : reg.reason}`);
+  assertEquals(reg.heap, "on");
 });

@@ -5,7 +5,9 @@ import { projectKernelsRegistered } from "../../lib/tensor/kernels/register.ts";
 import { assert, assertEquals, assertThrowsAsync } from "../assert.ts";
 
 Deno.test("explicit names pass through; unknown names fail listing the choices", async () => {
-  assertEquals(await resolveBackendName("wasm"), { name: "wasm", note: "requested: wasm" });
+  const wasm = await resolveBackendName("wasm");
+  assertEquals(wasm.name, "wasm");
+  assert(/^requested: wasm, \d+ threads? \(/.test(wasm.note), `the wasm note names its thread count: ${wasm.note}`);
   assertEquals((await resolveBackendName("CPU")).name, "cpu");
   await assertThrowsAsync(() => resolveBackendName("webgpu"), "'webgpu'", "auto, tensorflow, native, wasm, cpu");
 });

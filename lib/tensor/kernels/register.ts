@@ -12,8 +12,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { conv2dFilterGrad, conv2dInputGrad, type ConvGeometry } from "./conv2d_grads.ts";
+import { conv2dFilterGrad, conv2dInputGrad, type ConvGeometry, SWAP_BATCH_CHANNELS, THIN_FILTER_GRAD } from "./conv2d_grads.ts";
 import { maxPoolGrad } from "./max_pool_grad.ts";
+import { interleave2, type KernelArgs, leakyReluGradFromOutput, sumLeadingAxes, swapBatchChannels, thinFilterGrad } from "./wasm_heap_kernels.ts";
+import { INTERLEAVE2 } from "./stack_pair.ts";
+import { LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../nets/kernel_names.ts";
 
 /** Backends whose stock conv-gradient kernels are replaced. */
 export const BACKENDS_WITH_PROJECT_KERNELS = ["wasm", "cpu"] as const;
@@ -80,9 +83,30 @@ function maxPoolGradKernel(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.Nam
   });
 }
 
-/** Kernels replaced per backend: the wasm MaxPoolGrad is wrong, the conv gradients slow or missing. */
-const REPLACEMENTS: Record<string, [string, (args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }) => tf.TensorInfo][]> = {
-  wasm: [["Conv2DBackpropFilter", filterGradKernel], ["Conv2DBackpropInput", inputGradKernel], ["MaxPoolGrad", maxPoolGradKernel]],
+/** wasm Sum: bias gradients in one pass (`wasm_heap_kernels.ts`), everything else stock. */
+function wasmSumKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const previous = stock.get("wasm/Sum");
+  if (previous === undefined) throw new Error("Cannot run Sum on wasm: tfjs-backend-wasm registered no Sum kernel");
+  return sumLeadingAxes(args, previous.kernelFunc);
+}
+
+/**
+ * Kernels replaced per backend: the wasm MaxPoolGrad is wrong, the conv gradients slow or
+ * missing; on wasm the fused layer's activation gradient, bias-gradient sums, the input
+ * gradient's phase interleave, thin layers' filter gradients and the filter gradient's
+ * batch↔channel transpose run as single passes over the heap.
+ */
+const REPLACEMENTS: Record<string, [string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]][]> = {
+  wasm: [
+    ["Conv2DBackpropFilter", filterGradKernel],
+    ["Conv2DBackpropInput", inputGradKernel],
+    ["MaxPoolGrad", maxPoolGradKernel],
+    [LEAKY_RELU_GRAD_FROM_OUTPUT, leakyReluGradFromOutput],
+    ["Sum", wasmSumKernel],
+    [INTERLEAVE2, interleave2],
+    [THIN_FILTER_GRAD, thinFilterGrad],
+    [SWAP_BATCH_CHANNELS, swapBatchChannels],
+  ],
   cpu: [["Conv2DBackpropFilter", filterGradKernel], ["Conv2DBackpropInput", inputGradKernel]],
 };
 

@@ -55,6 +55,15 @@ type Step = { primitive: Pointer; args: Uint8Array; nargs: number; threads: numb
  */
 export const SINGLE_THREAD_WORK = 3e7;
 
+/**
+ * The work one element of a memory-bound primitive (eltwise, binary, transpose) counts for
+ * against {@link SINGLE_THREAD_WORK}: 30 puts the split at 10⁶ elements (4 MB per operand,
+ * ~1 ms on one core). Larger passes (VanillaNet's activations at batch 100 are 1.6–3.3·10⁶
+ * elements) then use every thread, while a small-batch training run (n_f = 8, batch 32: at most
+ * 2.6·10⁵ elements) keeps its elementwise work on one thread.
+ */
+export const MEMORY_BOUND_WORK_PER_ELEMENT = 30;
+
 /** A primitive descriptor plus its primitive, kept alive for the life of the cache. */
 export type Primitive = { pd: Pointer; primitive: Pointer; what: string };
 

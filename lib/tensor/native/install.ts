@@ -24,6 +24,7 @@ import {
   makeLeakyRelu,
   makeMultiply,
   makePrelu,
+  makeRealDiv,
   makeSelect,
   makeSoftmax,
   makeStep,
@@ -31,6 +32,8 @@ import {
   makeSum,
   makeTranspose,
 } from "./kernels/elementwise.ts";
+import { makeConvBiasLeakyRelu, makeLeakyReluGradFromOutput } from "./kernels/fused_layer.ts";
+import { CONV_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../nets/kernel_names.ts";
 import { KernelProfile } from "./profile.ts";
 
 /** The tfjs backend name this module registers. */
@@ -52,12 +55,15 @@ export function nativeKernelFactories(): Record<string, (ctx: NativeContext) => 
     Add: makeAdd,
     Sub: makeSub,
     Multiply: makeMultiply,
+    RealDiv: makeRealDiv,
     Softmax: makeSoftmax,
     Step: makeStep,
     Transpose: makeTranspose,
     Greater: makeGreater,
     Select: makeSelect,
     Sum: makeSum,
+    [CONV_BIAS_LEAKY_RELU]: makeConvBiasLeakyRelu,
+    [LEAKY_RELU_GRAD_FROM_OUTPUT]: makeLeakyReluGradFromOutput,
   };
 }
 

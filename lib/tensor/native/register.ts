@@ -17,7 +17,9 @@
 import { locateDnnl } from "./library.ts";
 
 /** Outcome of trying to register the native backend. */
-export type NativeRegistration = { ok: true; library: string; threads: number } | { ok: false; reason: string };
+export type NativeRegistration =
+  | { ok: true; library: string; threads: number; /** Heap buffer reuse (see heap.ts): "on", "off …" or "unavailable: …". */ heap: string }
+  | { ok: false; reason: string };
 
 /**
  * Cheap synchronous probe (no tfjs): is a usable oneDNN present? Tries `EBM_DNNL_PATH` if set,
@@ -30,9 +32,10 @@ export function nativeLibraryAvailable(): { ok: boolean; path?: string; reason?:
 let registration: Promise<NativeRegistration> | null = null;
 
 /**
- * Loads oneDNN, sets its thread count (`EBM_NATIVE_THREADS`, default: available cores) and
- * registers the tfjs backend "native". Never throws for a missing or unusable library: it
- * returns `{ ok: false, reason }` (one line). Repeated calls return the first outcome.
+ * Loads oneDNN, sets its thread count (`EBM_NATIVE_THREADS`, default: available cores),
+ * registers the tfjs backend "native" and keeps freed buffers in the heap (heap.ts). Never
+ * throws for a missing or unusable library: it returns `{ ok: false, reason }` (one line).
+ * Repeated calls return the first outcome.
  */
 export function registerNativeBackend(): Promise<NativeRegistration> {
   registration ??= register();
@@ -46,11 +49,13 @@ async function register(): Promise<NativeRegistration> {
     const { Dnnl } = await import("./dnnl.ts");
     const { openOmp, resolveThreadCount, setOmpThreads } = await import("./threads.ts");
     const { installNativeBackend } = await import("./install.ts");
+    const { keepFreedBuffersInHeap } = await import("./heap.ts");
     const dnnl = Dnnl.open(found.path);
     const threads = setOmpThreads(resolveThreadCount());
     dnnl.setThreadControl(openOmp().set, threads);
     installNativeBackend(dnnl);
-    return { ok: true, library: `${found.path} (oneDNN ${dnnl.version})`, threads };
+    const heap = keepFreedBuffersInHeap();
+    return { ok: true, library: `${found.path} (oneDNN ${dnnl.version})`, threads, heap };
   } catch (error) {
     return { ok: false, reason: `cannot start the native backend: ${(error as Error).message.split("\n")[0]}` };
   }

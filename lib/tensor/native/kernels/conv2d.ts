@@ -24,7 +24,8 @@ import { type Plan, singlePrimitivePlan } from "../dnnl.ts";
 import { eltwisePostOp, float32Values, mustFloat32, type NativeContext, type Present } from "./context.ts";
 import { convFlops, convGeometry, geometryKey } from "./conv_geometry.ts";
 
-type Post = { alg: number; alpha: number; beta: number } | null;
+/** An eltwise post-op (oneDNN algorithm, alpha, beta), or none. */
+export type Post = { alg: number; alpha: number; beta: number } | null;
 
 const POST_ALGS = {
   relu: ABI.algKind.eltwiseRelu,
@@ -80,7 +81,11 @@ function convInfoOf(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): back
   );
 }
 
-function runForward(
+/**
+ * Runs x (*) filter (+ bias) (-> post-op) on oneDNN through the cached plan for its geometry and
+ * returns the output tensor info; shared by Conv2D, FusedConv2D and the project's fused layer.
+ */
+export function runForward(
   ctx: NativeContext,
   backend: MathBackendCPU,
   x: TensorInfo,

@@ -1,6 +1,6 @@
 /**
  * Fast versions of the elementwise kernels the nets and their gradients run through: Prelu,
- * LeakyRelu, Add, Sub, Multiply, Greater (with any broadcast oneDNN's binary primitive supports),
+ * LeakyRelu, Add, Sub, Multiply, RealDiv, Greater (with any broadcast oneDNN's binary primitive supports),
  * Softmax over the last axis and Transpose on oneDNN primitives; Select and per-channel Prelu as
  * tight loops; `Sum` over leading axes (bias gradients) in one pass. tfjs's cpu versions go
  * through per-element index arithmetic and, for `Sum`, a full transpose; at batch 100 these
@@ -148,6 +148,15 @@ export function makeMultiply(ctx: NativeContext): KernelFunc {
   return makeBinary(ctx, "Multiply", "mul", "mul");
 }
 
+/**
+ * `RealDiv(a, b)`; a must have the output's shape (e.g. Adam's m / denom and v / scalar). IEEE
+ * division on both sides, so results are identical to the cpu kernel's, which spends most of an
+ * Adam step in per-element broadcast index arithmetic.
+ */
+export function makeRealDiv(ctx: NativeContext): KernelFunc {
+  return makeBinary(ctx, "RealDiv", "div", null);
+}
+
 /** `Greater(a, b)` with broadcasting; bool (u8) result as the cpu backend stores it. */
 export function makeGreater(ctx: NativeContext): KernelFunc {
   return makeBinary(ctx, "Greater", "gt", "lt");
@@ -201,8 +210,39 @@ export function makeTranspose(ctx: NativeContext): KernelFunc {
 }
 
 /**
+ * Sums a dense [rows, inner] buffer over its rows with float64 accumulators, four rows per pass
+ * (one accumulator load/store per four elements; the four-term partial sums of float32 values
+ * are exact in float64).
+ */
+function sumRows(xs: Float32Array, rows: number, inner: number): Float64Array {
+  const acc = new Float64Array(inner);
+  let r = 0, off = 0;
+  for (; r + 4 <= rows; r += 4, off += 4 * inner) {
+    for (let j = 0; j < inner; j++) {
+      acc[j] += (xs[off + j] + xs[off + inner + j]) + (xs[off + 2 * inner + j] + xs[off + 3 * inner + j]);
+    }
+  }
+  for (; r < rows; r++, off += inner) {
+    for (let j = 0; j < inner; j++) acc[j] += xs[off + j];
+  }
+  return acc;
+}
+
+/** Sums each contiguous run of `inner` values of a dense [rows, inner] buffer (float64 accumulator). */
+function sumInner(xs: Float32Array, rows: number, inner: number): Float32Array {
+  const out = new Float32Array(rows);
+  for (let r = 0, off = 0; r < rows; r++, off += inner) {
+    let acc = 0;
+    for (let j = 0; j < inner; j++) acc += xs[off + j];
+    out[r] = acc;
+  }
+  return out;
+}
+
+/**
  * `Sum` of float32 data over a set of leading axes (e.g. a bias gradient over N, H, W of an
- * NHWC tensor, or all axes): one pass with float64 accumulators instead of transpose + reduce.
+ * NHWC tensor, or all axes) or of trailing axes (e.g. per-image norms over H, W, C): one pass
+ * with float64 accumulators instead of the cpu kernel's transpose + reduce.
  */
 export function makeSum(ctx: NativeContext): KernelFunc {
   const fallback = ctx.cpuKernel("Sum");
@@ -212,16 +252,21 @@ export function makeSum(ctx: NativeContext): KernelFunc {
     const xs = float32Values(backend, x);
     if (!xs) return fallback(args);
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-    const axes = util.parseAxisParam(axis, x!.shape).sort((p, q) => p - q);
-    if (!axes.every((a, i) => a === i)) return fallback(args);
-    const inner = util.sizeFromShape(x!.shape.slice(axes.length));
-    const rows = inner === 0 ? 0 : xs.length / inner;
-    const acc = new Float64Array(inner);
-    for (let r = 0, off = 0; r < rows; r++, off += inner) {
-      for (let j = 0; j < inner; j++) acc[j] += xs[off + j];
+    const shape = x!.shape;
+    const axes = util.parseAxisParam(axis, shape).sort((p, q) => p - q);
+    const leading = axes.every((a, i) => a === i);
+    const trailing = axes.every((a, i) => a === shape.length - axes.length + i);
+    if (!leading && !trailing) return fallback(args);
+    const reducedShape = (kept: number[]) =>
+      keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept;
+    if (leading) {
+      const inner = util.sizeFromShape(shape.slice(axes.length));
+      const rows = inner === 0 ? 0 : xs.length / inner;
+      return backend.makeTensorInfo(reducedShape(shape.slice(axes.length)), "float32", Float32Array.from(sumRows(xs, rows, inner)));
     }
-    const kept = x!.shape.slice(axes.length);
-    const shape = keepDims ? [...axes.map(() => 1), ...kept] : kept;
-    return backend.makeTensorInfo(shape, "float32", Float32Array.from(acc));
+    const inner = util.sizeFromShape(shape.slice(shape.length - axes.length));
+    const rows = util.sizeFromShape(shape.slice(0, shape.length - axes.length));
+    const out = inner === 0 ? new Float32Array(rows) : sumInner(xs, rows, inner);
+    return backend.makeTensorInfo(reducedShape(shape.slice(0, shape.length - axes.length)), "float32", out);
   };
 }

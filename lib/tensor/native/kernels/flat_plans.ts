@@ -1,6 +1,6 @@
 /**
  * oneDNN plans for elementwise-style kernels: leaky ReLU (eltwise), broadcasting binary ops
- * (add, sub, mul, greater-than with a u8 result), softmax over the last axis and transposes
+ * (add, sub, mul, div, greater-than with a u8 result), softmax over the last axis and transposes
  * (as reorders). Vectorised and, for large tensors, multi-threaded, unlike the cpu backend's
  * per-element index arithmetic.
  *
@@ -12,7 +12,7 @@
  * @module
  */
 import { ABI } from "../abi.ts";
-import { Plan } from "../dnnl.ts";
+import { MEMORY_BOUND_WORK_PER_ELEMENT, Plan } from "../dnnl.ts";
 import type { NativeContext } from "./context.ts";
 
 /** y = x < 0 ? alpha·x : x over `n` floats; slots: x, y. */
@@ -29,7 +29,7 @@ export function leakyReluPlan(ctx: NativeContext, n: number, alpha: number): Pla
     const plan = new Plan(dnnl);
     const x = plan.slotMemory(plan.addSlot(md));
     const y = plan.slotMemory(plan.addSlot(md));
-    plan.addStep(primitive, [[ABI.arg.src, x], [ABI.arg.dst, y]], n);
+    plan.addStep(primitive, [[ABI.arg.src, x], [ABI.arg.dst, y]], n * MEMORY_BOUND_WORK_PER_ELEMENT);
     return plan;
   });
 }
@@ -58,18 +58,19 @@ export function leakyReluBackwardPlan(ctx: NativeContext, n: number, alpha: numb
     const x = plan.slotMemory(plan.addSlot(md));
     const dy = plan.slotMemory(plan.addSlot(md));
     const out = plan.slotMemory(plan.addSlot(md));
-    plan.addStep(primitive, [[ABI.arg.src, x], [ABI.arg.diffDst, dy], [ABI.arg.diffSrc, out]], n);
+    plan.addStep(primitive, [[ABI.arg.src, x], [ABI.arg.diffDst, dy], [ABI.arg.diffSrc, out]], n * MEMORY_BOUND_WORK_PER_ELEMENT);
     return plan;
   });
 }
 
 /** Which binary operation a plan computes. */
-export type BinaryOp = "add" | "sub" | "mul" | "gt" | "lt";
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "gt" | "lt";
 
 const BINARY_ALGS: Record<BinaryOp, number> = {
   add: ABI.algKind.binaryAdd,
   sub: ABI.algKind.binarySub,
   mul: ABI.algKind.binaryMul,
+  div: ABI.algKind.binaryDiv,
   gt: ABI.algKind.binaryGt,
   lt: ABI.algKind.binaryLt,
 };
@@ -95,7 +96,7 @@ export function binaryPlan(ctx: NativeContext, op: BinaryOp, outDims: number[], 
     const a = plan.slotMemory(plan.addSlot(aMd));
     const b = plan.slotMemory(plan.addSlot(bMd));
     const out = plan.slotMemory(plan.addSlot(outMd));
-    plan.addStep(primitive, [[ABI.arg.src, a], [ABI.arg.src1, b], [ABI.arg.dst, out]], size(outDims));
+    plan.addStep(primitive, [[ABI.arg.src, a], [ABI.arg.src1, b], [ABI.arg.dst, out]], size(outDims) * MEMORY_BOUND_WORK_PER_ELEMENT);
     return plan;
   });
 }
@@ -132,7 +133,7 @@ export function transposePlan(ctx: NativeContext, xShape: number[], perm: number
     const from = plan.addSlot(fromMd);
     const to = plan.addSlot(toMd);
     const reorder = dnnl.reorder(Deno.UnsafePointer.of(fromMd), Deno.UnsafePointer.of(toMd));
-    plan.addStep(reorder, [[ABI.arg.from, plan.slotMemory(from)], [ABI.arg.to, plan.slotMemory(to)]], size(outDims));
+    plan.addStep(reorder, [[ABI.arg.from, plan.slotMemory(from)], [ABI.arg.to, plan.slotMemory(to)]], size(outDims) * MEMORY_BOUND_WORK_PER_ELEMENT);
     return plan;
   });
 }
@@ -150,4 +151,34 @@ export function denseStrides(dims: readonly number[]): number[] {
 
 function size(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * dx = y > 0 ? dy : alpha·dy over `n` floats, from the forward output y (oneDNN's
+ * `relu_use_dst_for_bwd`, valid for alpha ≥ 0). Slots: y, dy, dx.
+ */
+export function leakyReluBackwardFromOutputPlan(ctx: NativeContext, n: number, alpha: number): Plan {
+  return ctx.plan(`LeakyReluBackwardFromOutput|${n}|${alpha}`, () => {
+    const { dnnl } = ctx;
+    const md = dnnl.denseDesc([n]);
+    const alg = ABI.algKind.eltwiseReluUseDstForBwd;
+    const forward = new Uint8Array(ABI.sizes.eltwiseDesc);
+    dnnl.check(
+      dnnl.lib.symbols.dnnl_eltwise_forward_desc_init(forward, ABI.propKind.forwardTraining, alg, md, alpha, 0),
+      `dnnl_eltwise_forward_desc_init (leaky relu from output, hint, n=${n}, alpha=${alpha})`,
+    );
+    const hint = dnnl.primitive(forward, "LeakyRelu from output (hint)");
+    const backward = new Uint8Array(ABI.sizes.eltwiseDesc);
+    dnnl.check(
+      dnnl.lib.symbols.dnnl_eltwise_backward_desc_init(backward, alg, md, md, alpha, 0),
+      `dnnl_eltwise_backward_desc_init (leaky relu from output, n=${n}, alpha=${alpha})`,
+    );
+    const primitive = dnnl.primitive(backward, "LeakyReluGradFromOutput", null, hint.pd);
+    const plan = new Plan(dnnl);
+    const y = plan.slotMemory(plan.addSlot(md));
+    const dy = plan.slotMemory(plan.addSlot(md));
+    const dx = plan.slotMemory(plan.addSlot(md));
+    plan.addStep(primitive, [[ABI.arg.dst, y], [ABI.arg.diffDst, dy], [ABI.arg.diffSrc, dx]], n * MEMORY_BOUND_WORK_PER_ELEMENT);
+    return plan;
+  });
 }

@@ -1,0 +1,33 @@
+/**
+ * Names and contracts of the project's own tfjs kernels, shared by the op that calls them
+ * (`fused_layer.ts`), the native backend's oneDNN versions and any backend-specific versions
+ * (e.g. wasm). Dependency-free so every backend module can import it.
+ *
+ * @example
+ * ```ts
+ * tf.engine().runKernel(CONV_BIAS_LEAKY_RELU, { x, filter, bias }, { strides: 2, pad: "valid", alpha: 0.05 });
+ * ```
+ * @module
+ */
+
+/**
+ * `y = leakyRelu(conv2d(x, filter) + bias, alpha)`, NHWC only, dilation 1.
+ * - inputs: `x` [N, H, W, Ci] float32, `filter` [kh, kw, Ci, Co] (HWIO), `bias` [Co]
+ * - attrs: `strides` (number | [sh, sw]), `pad` ("valid" | "same" | number | explicit
+ *   [[0, 0], [t, b], [l, r], [0, 0]]), `alpha` (the negative slope, ≥ 0)
+ * - output: `y` [N, OH, OW, Co], tfjs's conv2d output shape for those strides/padding.
+ * Its gradient (registered in `fused_layer.ts`) saves x, filter and the output y.
+ */
+export const CONV_BIAS_LEAKY_RELU = "EbmConv2DBiasLeakyRelu";
+
+/**
+ * The leaky-ReLU backward pass from the layer's output: `dx = y > 0 ? dy : alpha·dy` (y = ±0
+ * gives alpha·dy). Where y is NaN, dx is unspecified: dy on oneDNN (`relu_use_dst_for_bwd`),
+ * NaN where it is composed as `dy · step(y, alpha)`; a NaN output has already made the energy
+ * NaN, so nothing downstream depends on it.
+ * - inputs: `dy`, `y` (same shape, float32); attrs: `alpha` (≥ 0)
+ * - output: `dx`, same shape as dy.
+ * With alpha ≥ 0, `y > 0` exactly when the pre-activation is > 0, so this equals
+ * `dy · step(preactivation, alpha)`.
+ */
+export const LEAKY_RELU_GRAD_FROM_OUTPUT = "EbmLeakyReluGradFromOutput";
