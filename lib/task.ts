@@ -68,7 +68,10 @@ export interface TaskContext<C> {
   resumeDir: string;
   log: Logger;
   progress: Progress;
-  /** The step's seed: `config.seed` if the config has one, else the step's or pipeline's seed. */
+  /**
+   * The step's seed: `config.seed` if the config has one, else the step's or pipeline's seed.
+   * Reading it throws in a task declared with `usesSeed: false`.
+   */
   seed: number;
   /** Aborted on SIGINT/SIGTERM or when a sibling step fails without --keep-going. */
   signal: AbortSignal;
@@ -95,6 +98,12 @@ export interface TaskDefinition<S extends z.ZodType = z.ZodType> {
    * fingerprint, and the runner initialises the backend before `run`.
    */
   usesTensors?: boolean;
+  /**
+   * False when results do not depend on the seed (reading a dataset, plotting): the seed then
+   * stays out of the fingerprint, so pipelines with different seeds share the step's cached
+   * output, and reading `ctx.seed` in `run` throws instead of silently ignoring it. Default true.
+   */
+  usesSeed?: boolean;
   /**
    * Local files or directories (e.g. datasets) this config reads from outside the pipeline;
    * the runner fingerprints their content (hashed once, then checked by path + size + mtime).

@@ -22,6 +22,7 @@ import { saveDatasetOutput } from "../lib/data/dataset_file.ts";
 export default defineTask({
   name: "cifar10",
   description: "Prepares CIFAR-10 from the binary batches (local archive/directory or download) as one [-1, 1] tensor file.",
+  usesSeed: false,
   config: z.object({
     /** `cifar-10-binary.tar.gz`, or a directory holding the .bin batches; null downloads `url`. */
     local_path: z.string().nullable().default(null),

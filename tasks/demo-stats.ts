@@ -28,6 +28,7 @@ function quantile(sorted: Float64Array, q: number): number {
 export default defineTask({
   name: "demo-stats",
   description: "Mean, covariance and quantiles of the demo points, per chunk on the worker pool.",
+  usesSeed: false,
   config: z.object({
     chunks: z.number().int().positive().default(4),
     quantiles: z.array(z.number().min(0).max(1)).default([0.05, 0.5, 0.95]),

@@ -17,6 +17,7 @@ import { exists, readJson, writeFileAtomic, writeJsonAtomic } from "../lib/util/
 export default defineTask({
   name: "demo-summary",
   description: "Combines the metrics of its upstream steps into a markdown and JSON summary.",
+  usesSeed: false,
   config: z.object({
     title: z.string().min(1).default("Demo pipeline summary"),
     /** Significant digits of numbers in the markdown table. */

@@ -29,6 +29,7 @@ const md5 = z.string().regex(/^[0-9a-fA-F]{32}$/, "expected 32 hex digits").null
 export default defineTask({
   name: "download-flowers",
   description: "Downloads (resumably, md5-verified) and safely extracts Oxford Flowers 102 with its labels and splits.",
+  usesSeed: false,
   config: z.object({
     /** Base URL holding the three files. */
     mirror: z.string().url().default("https://www.robots.ox.ac.uk/~vgg/data/flowers/102/"),

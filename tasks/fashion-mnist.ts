@@ -17,6 +17,7 @@ import { FASHION_MNIST, mnistLikeSchema, runMnistLike } from "../lib/data/mnist_
 export default defineTask({
   name: "fashion-mnist",
   description: "Prepares Fashion-MNIST (local IDX files or download) at im_sz with a PIL-exact resize.",
+  usesSeed: false,
   config: mnistLikeSchema(FASHION_MNIST),
   externalInputs: (config) => (config.local_path ? [config.local_path] : []),
   run: (ctx) => runMnistLike(ctx, FASHION_MNIST),

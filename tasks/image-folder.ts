@@ -20,6 +20,7 @@ import { writePreparedImages } from "../lib/data/prepare_images.ts";
 export default defineTask({
   name: "image-folder",
   description: "Prepares any directory tree of JPEG/PNG images (ImageFolder order) as one [-1, 1] tensor file.",
+  usesSeed: false,
   config: z.object({
     /** Root whose sub-directories are the classes. */
     image_dir: z.string().min(1),

@@ -16,6 +16,7 @@ import { MNIST, mnistLikeSchema, runMnistLike } from "../lib/data/mnist_like.ts"
 export default defineTask({
   name: "mnist",
   description: "Prepares MNIST (local IDX files or download) at im_sz with a PIL-exact resize, as the paper did.",
+  usesSeed: false,
   config: mnistLikeSchema(MNIST),
   externalInputs: (config) => (config.local_path ? [config.local_path] : []),
   run: (ctx) => runMnistLike(ctx, MNIST),

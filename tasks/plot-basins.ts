@@ -24,6 +24,7 @@ import { writeFigure } from "../lib/plot/render.ts";
 export default defineTask({
   name: "plot-basins",
   description: "Draws the ADELM disconnectivity graph with minimum images and one image grid per basin.",
+  usesSeed: false,
   config: z.object({
     basins_file: z.string().default("basins.json"),
     minima_file: z.string().default("minima.safetensors"),

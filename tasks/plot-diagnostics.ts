@@ -23,6 +23,7 @@ import { writeFigure } from "../lib/plot/render.ts";
 export default defineTask({
   name: "plot-diagnostics",
   description: "Plots d_t, r_t and their cross/auto-correlations (the paper's diagnostics figure) for each upstream training run.",
+  usesSeed: false,
   config: z.object({
     /** Most recent iterations used for the correlations (the paper: 2000). */
     window: z.number().int().min(2).default(2000),

@@ -40,6 +40,7 @@ export function imageBatch(shape: number[], data: ArrayLike<number>, count: numb
 export default defineTask({
   name: "plot-grids",
   description: "Writes make_grid-style PNGs of the image batches saved by upstream steps (bank, long-run, eval states).",
+  usesSeed: false,
   config: z.object({
     files: z.array(z.string()).default(["final_states.safetensors", "initial_states.safetensors", "bank.safetensors"]),
     /** Images per grid (the paper's batch of 100 gives a 10×10 grid). */

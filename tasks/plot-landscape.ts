@@ -22,6 +22,7 @@ import { writeFigure } from "../lib/plot/render.ts";
 export default defineTask({
   name: "plot-landscape",
   description: "Plots toy densities (true, EBM, short-run KDE) and their logs as heatmaps for each upstream toy run.",
+  usesSeed: false,
   config: z.object({
     /** File name looked for in each upstream output. */
     file: z.string().default("landscape.json"),

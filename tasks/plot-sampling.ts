@@ -21,6 +21,7 @@ import { writeFigure } from "../lib/plot/render.ts";
 export default defineTask({
   name: "plot-sampling",
   description: "Plots energy, gradient magnitude and MH acceptance per Langevin step for each upstream sampling run.",
+  usesSeed: false,
   config: z.object({
     file: z.string().default("records.json"),
     png_scale: z.number().positive().default(2),

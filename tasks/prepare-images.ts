@@ -26,6 +26,7 @@ import type { FlowersLabels } from "../lib/data/flowers_labels.ts";
 export default defineTask({
   name: "prepare-images",
   description: "Decodes and resizes Flowers 102 (or an image folder) exactly as the paper's torchvision pipeline, into one tensor file.",
+  usesSeed: false,
   config: z.object({
     ...imageFields(3),
     /** Which Flowers 102 images: all 8,189 (the paper) or one official split. */

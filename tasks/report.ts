@@ -20,6 +20,7 @@ import { writeReportFromInputs } from "../lib/plot/report.ts";
 export default defineTask({
   name: "report",
   description: "Writes a self-contained HTML report of the run: status, time, fingerprint, config, metrics and figures per step.",
+  usesSeed: false,
   config: z.object({
     /** Pipeline whose report this is (default: the running pipeline): where report.html and the previous lock live. */
     pipeline: z.string().regex(/^[A-Za-z0-9._-]+$/, "expected a pipeline file name without extension").nullable().default(null),

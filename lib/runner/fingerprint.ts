@@ -12,7 +12,9 @@
  *   dependencies as pinned in deno.lock. Why: a library upgrade can change numbers.
  * - `config`: the effective config after defaults and overlays (canonical JSON, sorted keys).
  *   Why: the config is the step's main input.
- * - `seed`: the step's seed. Why: results are a function of the seed.
+ * - `seed`: the step's seed, or null for a task declared `usesSeed: false`. Why: results are a
+ *   function of the seed; a task that uses none (data loading, plots) must not re-run, nor keep
+ *   one cached copy per pipeline seed, when only the seed differs.
  * - `upstream`: step id → fingerprint of each step in `needs`. Why: the step reads those outputs;
  *   an upstream fingerprint names its output content (outputs are cached by fingerprint).
  * - `external`: path → content sha256 of the task's `externalInputs(config)` (datasets). Why: a
@@ -36,7 +38,7 @@ export interface FingerprintFields {
   sources: Record<string, string>;
   npm: Record<string, string>;
   config: Record<string, unknown>;
-  seed: number;
+  seed: number | null;
   upstream: Record<string, string>;
   external: Record<string, string>;
   runtime: { deno: string; backend?: string };

@@ -57,7 +57,7 @@ export interface PlannedStep {
   /** What the runner knows about the step's task (cached; see task_info_cache.ts). */
   task: TaskInfo;
   config: Record<string, unknown>;
-  seed: number;
+  seed: number | null;
   fields: FingerprintFields;
   fingerprint: string;
   /** The manifest when a fresh store entry exists. */
@@ -135,7 +135,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
         if (!info) {
           const def = await loadTask(root, name, taskWhere(id));
           const keys = schemaKeys(def.config);
-          info = infoCache.putTask(codeDigest, { name: def.name, description: def.description, usesTensors: def.usesTensors === true, keys: keys ? [...keys] : null });
+          info = infoCache.putTask(codeDigest, { name: def.name, description: def.description, usesTensors: def.usesTensors === true, usesSeed: def.usesSeed !== false, keys: keys ? [...keys] : null });
         }
         return { sources, npm, codeDigest, info };
       })();
@@ -196,7 +196,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
       validated = infoCache.putConfig(configKey, { config, external: task.externalInputs?.(config) ?? [] });
     }
     const config = validated.config;
-    const seed = effectiveSeed(config, spec, pipelineSeed);
+    const seed = info.usesSeed ? effectiveSeed(config, spec, pipelineSeed) : null;
     const external: Record<string, string> = {};
     for (const path of validated.external) {
       try {

@@ -49,7 +49,7 @@ export function fieldChanges(previous: FingerprintFields, current: FingerprintFi
     const a = before.get(key), b = after.get(key);
     if (canonicalJson(a) !== canonicalJson(b)) reasons.push(`config field ${key} changed ${show(a)} → ${show(b)}`);
   }
-  if (previous.seed !== current.seed) reasons.push(`seed changed ${previous.seed} → ${current.seed}`);
+  if (previous.seed !== current.seed) reasons.push(`seed changed ${previous.seed ?? "(unused)"} → ${current.seed ?? "(unused)"}`);
   reasons.push(...diffRecords(previous.sources ?? {}, current.sources, (path, was, now) =>
     was === undefined ? `${path} is now imported` : now === undefined ? `${path} is no longer imported` : now === "missing" ? `${path} was deleted` : `${path} changed`));
   reasons.push(...diffRecords(previous.npm ?? {}, current.npm, (pkg, was, now) =>

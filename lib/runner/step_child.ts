@@ -105,7 +105,12 @@ async function main(): Promise<void> {
           send({ type: "progress", done, total, label });
         },
       },
-      seed: job.seed,
+      get seed(): number {
+        if (job.seed === null) {
+          throw new Error(`Task '${task.name}' declares usesSeed: false but read ctx.seed; remove the declaration if its results depend on the seed`);
+        }
+        return job.seed;
+      },
       signal: controller.signal,
       pool,
       backend: job.backend ?? "none",

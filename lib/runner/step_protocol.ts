@@ -28,7 +28,8 @@ export interface StepJob {
   outDir: string;
   /** Directory that keeps resumable state across killed/failed runs of this fingerprint. */
   resumeDir: string;
-  seed: number;
+  /** null for a task declared `usesSeed: false`. */
+  seed: number | null;
   /** Backend to initialise before `run` (tensor tasks), else null. */
   backend: string | null;
   /** Why the backend could not be resolved, if so (the step then fails with it). */

@@ -25,6 +25,8 @@ export interface TaskInfo {
   name: string;
   description: string;
   usesTensors: boolean;
+  /** False when the task declares its results independent of the seed. */
+  usesSeed: boolean;
   /** Top-level config keys, or null when the schema is not a plain object schema. */
   keys: string[] | null;
 }
@@ -41,7 +43,7 @@ interface CacheFile {
   configs: Record<string, ConfigInfo & { used: number }>;
 }
 
-const VERSION = 1;
+const VERSION = 2;
 /** Entries unused for this long are dropped when the cache is saved. */
 const MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 
