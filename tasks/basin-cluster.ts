@@ -2,8 +2,10 @@
  * Task `basin-cluster` (SPEC §4.2–5, issue 6): ADELM on the minima of an upstream
  * `metastable-search` — basins of attraction by attraction diffusion, the barrier matrix between
  * basin representatives (k nearest each) and the single-linkage disconnectivity tree.
- * Optionally calibrates α first by the critical-magnetisation search (α scaled by 1.05 until AD
- * between a calibration pair just fails). Outputs `basins.json` (parameters, `energies` of all minima, basins with
+ * α is a number, or `"auto"`: the critical α of up to 16 neighbouring minima pairs in one sweep,
+ * α in the widest gap of that spectrum (`lib/adelm/auto_alpha.ts`; recommended for networks).
+ * Alternatively the SPEC's critical-magnetisation search for one pair (α scaled by 1.05 until AD
+ * between a calibration pair just fails, `critical_alpha.enabled`). Outputs `basins.json` (parameters, `energies` of all minima, basins with
  * members/representatives/energies, barrier matrix with null = no connection, tree) and
  * `metrics.json` (n_basins, sizes, barrier statistics, trials, success rate).
  *
@@ -16,7 +18,7 @@
  *   needs: [search]
  *   config:
  *     energy: { kind: analytic, wells: [{ center: [0, 0] }, { center: [3, 0], weight: 0.7 }] }
- *     ad: { alpha: 50, delta: 0.35 }
+ *     ad: { alpha: auto, delta: 0.35 }   # or a number, e.g. 50
  * ```
  * @module
  */
@@ -26,7 +28,7 @@ import { defineTask } from "../lib/task.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
 import { readSafetensors } from "../lib/util/safetensors.ts";
 import { energySourceSchema } from "../lib/adelm/energy_source.ts";
-import { attractionSchema, executionSchema } from "../lib/adelm/config.ts";
+import { attractionSchema, autoAlphaSchema, executionSchema } from "../lib/adelm/config.ts";
 import { makeExecutor } from "../lib/adelm/make_executor.ts";
 import { resolveEnergySource } from "../lib/adelm/resolve_source.ts";
 import type { AttractionParams } from "../lib/adelm/attraction.ts";
@@ -34,6 +36,7 @@ import { clusterMinima } from "../lib/adelm/cluster.ts";
 import { barrierMatrix } from "../lib/adelm/barriers.ts";
 import { disconnectivityTree } from "../lib/adelm/disconnectivity.ts";
 import { criticalAlpha } from "../lib/adelm/critical_alpha.ts";
+import { autoAlpha, type AutoAlphaResult } from "../lib/adelm/auto_alpha.ts";
 import { distance } from "../lib/adelm/energy.ts";
 import { distanceStats, median } from "../lib/adelm/stats.ts";
 
@@ -55,7 +58,8 @@ const configSchema = z.object({
       reps: z.number().int().positive().default(3),
       /**
        * AD overrides for barrier estimation. Representatives are by construction not connected
-       * at the clustering α, so barriers need a stronger pull (default 4× α) — and a smaller step
+       * at the clustering α, so barriers need a stronger pull (default 4× α; with `ad.alpha: auto`
+       * at least 1.5× the largest critical α of the calibration pairs) — and a smaller step
        * (default ε/2) so the larger drift does not jump over saddles.
        */
       alpha: z.number().positive().optional(),
@@ -77,8 +81,19 @@ const configSchema = z.object({
       pair: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]).optional(),
     })
     .prefault({}),
+  /** Used when `ad.alpha` is "auto". */
+  auto_alpha: autoAlphaSchema.prefault({}),
   execution: executionSchema.prefault({}),
 });
+
+/**
+ * Default barrier α: 4× the clustering α; with auto α also at least 1.5× the largest critical α
+ * measured, so that every calibration pair — and representatives separated like them — connects.
+ */
+function barrierAlpha(alpha: number, auto: AutoAlphaResult | null): number {
+  const criticals = auto ? auto.pairs.map((p) => p.alpha).filter((v): v is number => v !== null && Number.isFinite(v)) : [];
+  return Math.max(4 * alpha, ...criticals.map((v) => 1.5 * v));
+}
 
 export default defineTask({
   name: "basin-cluster",
@@ -100,10 +115,31 @@ export default defineTask({
     const delta = config.ad.delta === "auto" ? 0.025 * dist.medianPair : config.ad.delta;
     if (!(delta > 0)) throw new Error(`Cannot set 'ad.delta' automatically: the median distance between minima is ${dist.medianPair}; set it explicitly`);
     const a = config.ad;
-    let ad: AttractionParams = { temperature: a.temperature, stepSize: a.step_size, alpha: a.alpha, delta, patience: a.patience, maxSteps: a.max_steps, clamp: a.clamp };
+    if (a.alpha === "auto" && config.critical_alpha.enabled) {
+      throw new Error("Cannot read config 'ad.alpha': \"auto\" and 'critical_alpha.enabled' both choose α; use one");
+    }
+    const alphaStart = a.alpha === "auto" ? (config.auto_alpha.start ?? 1 / a.temperature) : a.alpha;
+    let ad: AttractionParams = { temperature: a.temperature, stepSize: a.step_size, alpha: alphaStart, delta, patience: a.patience, maxSteps: a.max_steps, clamp: a.clamp };
     const source = await resolveEnergySource(config.energy, ctx);
     const executor = await makeExecutor(config.execution, source, ctx.pool, ctx.signal);
     ctx.log.info(`basin-cluster: ${n} minima, δ = ${delta.toPrecision(4)}, executor ${executor.name}`);
+
+    let auto: AutoAlphaResult | null = null;
+    if (a.alpha === "auto") {
+      const c = config.auto_alpha;
+      auto = await autoAlpha(minima, energies, executor, {
+        ad, minSeparation: c.separation * delta, maxPairs: c.pairs, start: alphaStart, factor: c.factor, expand: c.expand, maxRounds: c.max_rounds,
+        reps: c.reps, seed: ctx.seed, signal: ctx.signal,
+        rule: c.rule === "gap" ? { kind: "gap", low: c.range[0], high: c.range[1], minGap: c.min_gap, q: c.q } : { kind: "quantile", q: c.q },
+        onProgress: (round, active) => ctx.progress.update(round, c.max_rounds, `auto-α rounds (${active} pairs searching)`),
+      });
+      ad = { ...ad, alpha: auto.alpha };
+      const crit = auto.pairs.map((p) => (p.alpha === null ? "?" : p.alpha.toPrecision(3))).join(", ");
+      ctx.log.info(
+        `auto α = ${auto.alpha.toPrecision(4)} (pull α·T = ${(auto.alpha * a.temperature).toPrecision(3)}): critical α of ${auto.pairs.length} neighbour pairs [${crit}], ` +
+          `${(100 * auto.fractionBelow).toFixed(0)}% below, by the ${auto.used} rule${auto.gapRatio ? ` (widest gap ×${auto.gapRatio.toPrecision(3)})` : ""}; ${auto.trials} trials`,
+      );
+    }
 
     let critical: { pair: [number, number]; alpha: number | null; history: unknown[] } | null = null;
     if (config.critical_alpha.enabled) {
@@ -130,6 +166,10 @@ export default defineTask({
       ctx.log.info(`critical α for minima [${pair}] = ${result.alpha.toPrecision(5)}; clustering with α = ${ad.alpha.toPrecision(5)}`);
     }
 
+    // the two limits that make AD fail regardless of barriers (lib/adelm/config.ts)
+    const reach = ad.maxSteps * (ad.stepSize ** 2 / 2) * ad.alpha, thermal = (minima[0].length - 1) / ad.alpha;
+    if (reach < dist.medianPair) ctx.log.warn(`AD can travel at most ${reach.toPrecision(3)} in 'ad.max_steps' (magnet drift (ε²/2)·α per step) — less than the median distance between minima, ${dist.medianPair.toPrecision(3)}`);
+    if (thermal > delta) ctx.log.warn(`The magnet's thermal radius (dim−1)/α = ${thermal.toPrecision(3)} exceeds δ = ${delta.toPrecision(3)}: trials may never settle within δ; lower 'ad.temperature' with ε = √(2T)`);
     const clustered = await clusterMinima(minima, energies, executor, {
       ad, maxCandidates: config.max_candidates, reps: config.reps, maxBasins: config.max_basins, seed: ctx.seed, signal: ctx.signal,
       onProgress: (done, total) => ctx.progress.update(done, total, "minima"),
@@ -137,7 +177,7 @@ export default defineTask({
     const representatives = clustered.basins.map((b) => minima[b.representative]);
     const barrierAd: AttractionParams = {
       ...ad,
-      alpha: config.barrier.alpha ?? 4 * ad.alpha,
+      alpha: config.barrier.alpha ?? barrierAlpha(ad.alpha, auto),
       stepSize: config.barrier.step_size ?? ad.stepSize / 2,
       temperature: config.barrier.temperature ?? ad.temperature,
     };
@@ -159,6 +199,7 @@ export default defineTask({
         seed: ctx.seed, n_minima: n, ad, barrier_ad: barrierAd, max_candidates: config.max_candidates, reps: config.reps,
         max_basins: config.max_basins, barrier_k: config.barrier.k, barrier_reps: config.barrier.reps,
         median_pair_distance: dist.medianPair, critical_alpha: critical,
+        auto_alpha: auto && { ...config.auto_alpha, alpha: auto.alpha, rule_used: auto.used, fraction_below: auto.fractionBelow, gap_ratio: auto.gapRatio, trials: auto.trials, pairs: auto.pairs },
       },
       /** Energy of every minimum, by index into the upstream minima (read by plot-basins). */
       energies,
@@ -169,6 +210,7 @@ export default defineTask({
     });
     const finiteBarriers = barriers.pairs.map(([i, j]) => barriers.matrix[i][j]).filter(Number.isFinite);
     const trials = clustered.trials + barriers.trials, successes = clustered.successes + barriers.successes;
+    const autoCriticals = auto ? auto.pairs.map((p) => p.alpha).filter((v): v is number => v !== null && Number.isFinite(v)) : [];
     await ctx.writeMetrics({
       n_minima: n,
       n_basins: basins.length,
@@ -189,6 +231,14 @@ export default defineTask({
       alpha: ad.alpha,
       delta,
       critical_alpha: critical?.alpha ?? null,
+      pull: ad.alpha * ad.temperature,
+      auto_alpha_pairs: auto ? auto.pairs.length : null,
+      auto_alpha_fraction_below: auto ? auto.fractionBelow : null,
+      auto_alpha_gap_ratio: auto ? auto.gapRatio : null,
+      auto_alpha_rule_used: auto ? auto.used : null,
+      auto_alpha_critical_min: autoCriticals.length ? Math.min(...autoCriticals) : null,
+      auto_alpha_critical_max: autoCriticals.length ? Math.max(...autoCriticals) : null,
+      trials_auto_alpha: auto ? auto.trials : 0,
     });
   },
 });

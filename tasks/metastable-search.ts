@@ -110,15 +110,10 @@ export default defineTask({
     const source = await resolveEnergySource(config.energy, ctx);
     const executor = await makeExecutor(config.execution, source, ctx.pool, ctx.signal);
     ctx.log.info(`metastable-search: ${states.length} chains of ${shape.join("×")} on ${executor.name}`);
-    // chunks keep progress visible without changing results (each chain has its own stream)
-    const e = config.execution;
-    const chunk = e.mode === "pool" ? ctx.pool.size * Math.max(2, e.jobs_per_task) : e.mode === "batch" ? e.max_batch : 8;
-    const results = [];
-    for (let start = 0; start < states.length; start += chunk) {
-      const jobs = states.slice(start, start + chunk).map((init, i) => ({ init, seed: streamSeed(ctx.seed, Phase.Search, start + i) }));
-      results.push(...(await executor.search(jobs, params)));
-      ctx.progress.update(results.length, states.length, "chains");
-    }
+    // One call for all chains: the executor balances chains of unequal length across workers
+    // and reports progress itself (each chain has its own stream, so results do not depend on it).
+    const jobs = states.map((init, i) => ({ init, seed: streamSeed(ctx.seed, Phase.Search, i) }));
+    const results = await executor.search(jobs, params, (done, total) => ctx.progress.update(done, total, "chains"));
     const row = states[0].length, n = results.length;
     const minima = new Float32Array(n * row), energies = new Float32Array(n), steps = new Int32Array(n);
     results.forEach((r, i) => {

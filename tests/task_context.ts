@@ -11,7 +11,7 @@
  * @module
  */
 import type { StepInput, TaskContext } from "../lib/task.ts";
-import { createPool } from "../lib/pool/pool.ts";
+import { createPool, type WorkerPool } from "../lib/pool/pool.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
 
 /** A test context plus what it collected. */
@@ -20,21 +20,31 @@ export interface TestContext<C> {
   logs: string[];
   progress: { done: number; total: number; label?: string }[];
   metrics: Record<string, number | string | boolean | null> | null;
-  /** Closes the pool and removes the temp directory. */
+  /** Closes the pool (unless it was passed in) and removes the temp directory. */
   dispose(): Promise<void>;
 }
 
+/** Options of {@link makeTestContext}. */
+export interface TestContextOptions {
+  inputs?: StepInput[];
+  /** Threads of the context's own pool (default 1); ignored when `pool` is given. */
+  threads?: number;
+  /** A pool shared by several contexts (e.g. two steps of one test); the caller closes it. */
+  pool?: WorkerPool;
+  seed?: number;
+  /** `ctx.backend` (default "none"). */
+  backend?: string;
+}
+
 /** Builds a context whose `outDir` is a fresh temp directory; `threads` sizes the pool (default 1). */
-export async function makeTestContext<C>(
-  config: C,
-  options: { inputs?: StepInput[]; threads?: number; seed?: number } = {},
-): Promise<TestContext<C>> {
+export async function makeTestContext<C>(config: C, options: TestContextOptions = {}): Promise<TestContext<C>> {
   const root = await Deno.makeTempDir({ prefix: "ebm-task-test-" });
   const outDir = `${root}/out`;
   await Deno.mkdir(outDir);
   const resumeDir = `${root}/resume`;
   await Deno.mkdir(resumeDir);
-  const pool = createPool({ threads: options.threads ?? 1 });
+  const ownPool = options.pool === undefined;
+  const pool = options.pool ?? createPool({ threads: options.threads ?? 1 });
   const controller = new AbortController();
   const inputs = options.inputs ?? [];
   const result: TestContext<C> = {
@@ -44,7 +54,7 @@ export async function makeTestContext<C>(
     ctx: undefined as unknown as TaskContext<C>,
     async dispose() {
       controller.abort();
-      await pool.close();
+      if (ownPool) await pool.close();
       await Deno.remove(root, { recursive: true }).catch(() => {});
     },
   };
@@ -67,7 +77,7 @@ export async function makeTestContext<C>(
     seed: options.seed ?? 123,
     signal: controller.signal,
     pool,
-    backend: "none",
+    backend: options.backend ?? "none",
     async writeMetrics(metrics) {
       result.metrics = metrics;
       await writeJsonAtomic(`${outDir}/metrics.json`, metrics);

@@ -22,9 +22,24 @@
  * - Measured on a VanillaNet (n_f 8) after 200 Fashion-MNIST iterations (ε_train = 0.01, so
  *   T = 5e-5; minima 8–26 apart, |∇f| ≈ 4): search ε = 0.005; AD ε = 0.002 with α = 2616
  *   (drift 0.005/step) left 30 of 40 minima as singletons — too slow to arrive, not separated;
- *   α = 2e4 or 5e4 (pull 1 or 2.5) merged all 32 minima into one basin; α = 6000 (pull 0.3),
- *   ε = 0.00277 (drift 0.023/step, gradient move ≈ 0.3), max_steps 1500 gave 3 basins (24, 6, 2)
- *   whose two smaller ones hold look-alike silhouettes (`pipelines/adelm-fmnist.yaml`). The thermal excess energy along a path is ≈ dim·T/2, which biases barrier
+ *   α = 2e4 or 5e4 (pull 1 or 2.5) merged all 32 minima into one basin. That model's training
+ *   diverged later (lr 2e-4, 40 short-run steps: d_t −3e16 at 800 iterations).
+ * - Image space, as set in `pipelines/adelm-fmnist.yaml` (stable VanillaNet n_f 8, 600
+ *   iterations, |∇f| ≈ 0.24 at the search's end states), and why:
+ *   - Search at the training sampler (T = ε²/2, ε = ε_train) long enough that chains stop by
+ *     patience: minima that are still descending make AD towards the deepest one trivially
+ *     succeed (after 300 steps, everything joined basin 0 even at pull 0.025).
+ *   - AD with the gradient step of training (ε² = 2T, one unit on f per step), so the per-step
+ *     moves read directly: gradient |∇f|, magnet α·T, noise √(2T·dim). The magnet's thermal
+ *     radius around a target is ≈ (dim − 1)/α = dim·T/pull: at the pulls that matter here
+ *     (≈ 0.01) and T_AD = T_train = 5e-5 it is ≈ 5, far above δ ≈ 0.6, so trials could never
+ *     settle; T_AD = T_train/10 brings it to ≈ 0.4. (With the unconverged 300-step minima the
+ *     critical pulls sat in one narrow band, 0.09–0.2, at either temperature.)
+ *   - `alpha: "auto"` ({@link autoAlphaSchema}): the critical pulls of 12 neighbouring pairs
+ *     spread over ×9 (0.004–0.04) with no step above ×1.52 — a continuum, not a gap — so the
+ *     gap rule falls back to the median. A fixed α cannot carry over between models: on the
+ *     earlier model a pull of 0.3 still separated minima; on this one 0.025 merged them.
+ *   The thermal excess energy along a path is ≈ dim·T/2, which biases barrier
  *   estimates upwards, so T must be small against the barriers of interest (T = 0.02 in 2-D;
  *   scale it by 2/dim in higher dimension).
  *
@@ -59,8 +74,12 @@ export const attractionSchema = z.object({
   temperature: z.number().positive().default(0.02),
   /** ε; default: gradient step 0.2 on U at the default temperature. */
   step_size: z.number().positive().default(0.089),
-  /** α on the U/T scale; default pull α·T = 1 energy unit per unit distance. */
-  alpha: z.number().positive().default(50),
+  /**
+   * α on the U/T scale; default pull α·T = 1 energy unit per unit distance. "auto": from the
+   * critical-α spectrum of neighbouring minima (`lib/adelm/auto_alpha.ts`, settings in
+   * {@link autoAlphaSchema}) — the recommended choice for a trained network.
+   */
+  alpha: z.union([z.number().positive(), z.literal("auto")]).default(50),
   /** Success radius; a number or "auto" (2.5% of the median distance between minima). */
   delta: z.union([z.number().positive(), z.literal("auto")]).default("auto"),
   /** Original ADELM AD patience. */
@@ -76,8 +95,38 @@ export const executionSchema = z.object({
   /** States per energy call in batch mode (and the cap of a pool task's batch). */
   max_batch: z.number().int().positive().default(64),
   /**
-   * Trials per pool task, run by the worker as one lockstep batch. 1 balances the load best for
-   * cheap analytic energies; for networks (much cheaper per state in a batch) use e.g. 16.
+   * Trials each pool worker keeps in flight as one lockstep batch (capped by `max_batch`),
+   * refilled as they finish; workers claim trials from a shared board, so load balance does not
+   * depend on it. Networks are much cheaper per state in a batch (VanillaNet n_f 8: 7.2 ms for
+   * one state, 0.96 ms each in batches of 16), so use e.g. 8–16 for them; 1 for cheap energies.
    */
   jobs_per_task: z.number().int().positive().default(1),
+});
+
+/**
+ * Settings of `ad.alpha: auto` (see `lib/adelm/auto_alpha.ts`). Defaults: a sweep ratio of 1.15
+ * (the SPEC's single-pair scan uses 1.05; a spectrum only needs its gaps, which are wider, and
+ * each ×10 of α costs 16 rounds instead of 47); ×4 up steps reach a pull that connects every
+ * pair in a round or two; 16 pairs of nearest distinct minima show the spectrum's gaps at a cost
+ * of 32 trials per round; the central range [0.2, 0.8] keeps at least a fifth of the neighbour
+ * pairs on each side, so neither all minima merge nor all stay apart.
+ */
+export const autoAlphaSchema = z.object({
+  /** Calibration pairs (each distinct minimum with its nearest distinct neighbour, lowest minima first). */
+  pairs: z.number().int().positive().default(16),
+  /** First α tried; default 1/T, a pull of one energy unit per unit distance. */
+  start: z.number().positive().optional(),
+  factor: z.number().gt(1).default(1.15),
+  expand: z.number().gt(1).default(4),
+  max_rounds: z.number().int().positive().default(40),
+  reps: z.number().int().positive().default(1),
+  /** gap: widest log gap of the sorted critical values within `range`; quantile: the `q` quantile. */
+  rule: z.enum(["gap", "quantile"]).default("gap"),
+  range: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).default([0.2, 0.8]),
+  /** Rule gap: a widest gap narrower than this ratio is no gap; then the `q` quantile is used. */
+  min_gap: z.number().gt(1).default(2),
+  /** Quantile of rule quantile, and the gap rule's fallback (0.5: half of the neighbour pairs merge). */
+  q: z.number().min(0).max(1).default(0.5),
+  /** Minima within this many δ of a lower one are duplicates, not calibration pairs. */
+  separation: z.number().positive().default(4),
 });

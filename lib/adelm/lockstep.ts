@@ -1,13 +1,18 @@
 /**
- * Runs many independent Markov chains ("walkers") against one {@link Energy}, evaluating all
- * still-active walkers in batches of at most `maxBatch` states per call. Because each walker owns
- * its state and random stream and the energy's rows are independent, the outcome of every walker
- * is the same whatever the batch size — batch size 1 is the single-thread reference.
+ * Runs many independent Markov chains ("walkers") against one {@link Energy}, evaluating up to
+ * `maxBatch` active walkers per energy call. Walkers come from a pull function, and a finished
+ * walker's slot is refilled at once, so batches stay full while chains of very different lengths
+ * finish at different times (and a pool worker can pull its next job from a shared board). Each
+ * walker owns its state and random stream and the energy's rows are independent, so the outcome
+ * of every walker is the same whatever the batch size — batch size 1 is the single-thread
+ * reference.
  *
  * @example
  * ```ts
- * import { runLockstep } from "./lockstep.ts";
+ * import { runLockstep, runWalkerStream } from "./lockstep.ts";
  * await runLockstep(energy, walkers, { maxBatch: 64 });
+ * let next = 0;
+ * await runWalkerStream(energy, () => (next < jobs.length ? makeWalker(jobs[next++]) : null), { maxBatch: 16 });
  * ```
  * @module
  */
@@ -23,31 +28,59 @@ export interface Walker {
   observe(energy: number, grad: Float32Array): void;
 }
 
+/** Anything that can stop a run between energy calls (an `AbortSignal`, a job board). */
+export interface StopCheck {
+  throwIfAborted(): void;
+}
+
 /** Options of {@link runLockstep}. */
 export interface LockstepOptions {
   /** Largest number of states per energy call (default: all walkers at once). */
   maxBatch?: number;
-  signal?: AbortSignal;
+  signal?: StopCheck;
 }
 
 /** Steps all walkers until every one is done. */
-export async function runLockstep(energy: Energy, walkers: Walker[], options: LockstepOptions = {}): Promise<void> {
-  const dim = energy.dim;
-  const maxBatch = Math.max(1, options.maxBatch ?? walkers.length);
-  for (const w of walkers) {
-    if (w.state.length !== dim) throw new Error(`Cannot run chains: a state has ${w.state.length} elements, the energy expects ${dim}`);
-  }
-  let active = walkers.filter((w) => !w.done);
-  const buffer = new Float32Array(Math.min(maxBatch, Math.max(1, active.length)) * dim);
-  while (active.length > 0) {
+export function runLockstep(energy: Energy, walkers: Walker[], options: LockstepOptions = {}): Promise<void> {
+  let next = 0;
+  const pull = () => (next < walkers.length ? walkers[next++] : null);
+  return runWalkerStream(energy, pull, { maxBatch: options.maxBatch ?? Math.max(1, walkers.length), signal: options.signal });
+}
+
+/** Options of {@link runWalkerStream}. */
+export interface WalkerStreamOptions {
+  /** Largest number of states per energy call (≥ 1). */
+  maxBatch: number;
+  signal?: StopCheck;
+  /** Called once for each walker as it finishes (for progress). */
+  onFinished?: (walker: Walker) => void;
+}
+
+/** Steps walkers pulled from `next` (null = no more), keeping up to `maxBatch` in flight, until all are done. */
+export async function runWalkerStream(energy: Energy, next: () => Walker | null, options: WalkerStreamOptions): Promise<void> {
+  const dim = energy.dim, maxBatch = options.maxBatch;
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`Cannot run chains: 'max_batch' must be a positive whole number, got ${maxBatch}`);
+  let active: Walker[] = [];
+  let exhausted = false, buffer = new Float32Array(0);
+  for (;;) {
     options.signal?.throwIfAborted();
-    for (let start = 0; start < active.length; start += maxBatch) {
-      const group = active.slice(start, start + maxBatch);
-      const x = group.length * dim === buffer.length ? buffer : buffer.subarray(0, group.length * dim);
-      group.forEach((w, i) => x.set(w.state, i * dim));
-      const { energy: u, grad } = await energy.energyAndGrad(x, group.length);
-      group.forEach((w, i) => w.observe(u[i], grad.subarray(i * dim, (i + 1) * dim)));
+    while (!exhausted && active.length < maxBatch) {
+      const w = next();
+      if (w === null) exhausted = true;
+      else if (w.state.length !== dim) throw new Error(`Cannot run chains: a state has ${w.state.length} elements, the energy expects ${dim}`);
+      else if (!w.done) active.push(w);
+      else options.onFinished?.(w);
     }
-    active = active.filter((w) => !w.done);
+    if (active.length === 0) return;
+    const n = active.length;
+    if (buffer.length < n * dim) buffer = new Float32Array(n * dim);
+    const x = buffer.length === n * dim ? buffer : buffer.subarray(0, n * dim);
+    for (let i = 0; i < n; i++) x.set(active[i].state, i * dim);
+    const { energy: u, grad } = await energy.energyAndGrad(x, n);
+    for (let i = 0; i < n; i++) active[i].observe(u[i], grad.subarray(i * dim, (i + 1) * dim));
+    active = active.filter((w) => {
+      if (w.done) options.onFinished?.(w);
+      return !w.done;
+    });
   }
 }

@@ -14,9 +14,12 @@ import type { executionSchema } from "./config.ts";
 import { type EnergySource, loadEnergy } from "./energy_source.ts";
 import { type Executor, localExecutor, poolExecutor } from "./executor.ts";
 
-/** Builds the executor for `execution` (loads the energy in this thread unless mode is pool). */
+/**
+ * Builds the executor for `execution` (loads the energy in this thread unless mode is pool). In
+ * pool mode each worker keeps `min(jobs_per_task, max_batch)` jobs in flight as one lockstep batch.
+ */
 export async function makeExecutor(execution: z.output<typeof executionSchema>, source: EnergySource, pool: WorkerPool, signal?: AbortSignal): Promise<Executor> {
-  if (execution.mode === "pool") return poolExecutor(pool, source, { jobsPerTask: execution.jobs_per_task, maxBatch: Math.min(execution.jobs_per_task, execution.max_batch), signal });
+  if (execution.mode === "pool") return poolExecutor(pool, source, { maxBatch: Math.min(execution.jobs_per_task, execution.max_batch), signal });
   const energy = await loadEnergy(source);
   return localExecutor(energy, { maxBatch: execution.mode === "batch" ? execution.max_batch : 1, signal });
 }

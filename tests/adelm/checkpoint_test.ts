@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../../lib/util/fs.ts";
 import { parseBasinsJson } from "../../lib/plot/basins.ts";
 import { readJson } from "../../lib/util/fs.ts";
 import { assert, assertClose, assertEquals, assertThrowsAsync } from "../assert.ts";
-import { makeContext } from "./helpers.ts";
+import { makeTestContext, type TestContext } from "../task_context.ts";
 import { readMinima } from "./known_answers.ts";
 
 /** A small untrained VanillaNet checkpoint in the train-ebm layout, in its own "training step" dir. */
@@ -26,23 +26,24 @@ Deno.test("adelm tasks: a train-ebm checkpoint runs through search and clusterin
   await initBackend("cpu");
   const { dir, net } = await writeCheckpoint();
   const pool = createPool({ threads: 1 }); // one worker start-up (tfjs + backend) keeps the test short
+  const contexts: TestContext<unknown>[] = [];
   try {
     const train = { id: "train", task: "train-ebm", dir };
     const outs = [];
     for (const mode of ["pool", "serial"] as const) {
-      const search = await makeContext(metastableSearch.config.parse({
+      const search = await makeTestContext(metastableSearch.config.parse({
         energy: { kind: "checkpoint" }, state_shape: [32, 32, 1], chains: 3, init: { kind: "uniform", low: -1, high: 1 },
         search: { temperature: 1e-4, step_size: 0.01, patience: 2, max_steps: 4, clamp: [-1, 1] }, execution: { mode },
-      }), { seed: 5, pool, inputs: [train] });
-      search.backend = "cpu";
-      await metastableSearch.run(search);
-      const cluster = await makeContext(basinCluster.config.parse({
+      }), { seed: 5, pool, inputs: [train], backend: "cpu" });
+      contexts.push(search);
+      await metastableSearch.run(search.ctx);
+      const cluster = await makeTestContext(basinCluster.config.parse({
         energy: { kind: "checkpoint" }, ad: { temperature: 1e-4, step_size: 0.01, alpha: 1e3, delta: 1, patience: 2, max_steps: 4 },
         reps: 1, barrier: { k: 1, reps: 1 }, execution: { mode },
-      }), { seed: 5, pool, inputs: [train, { id: "search", task: "metastable-search", dir: search.outDir }] });
-      cluster.backend = "cpu";
-      await basinCluster.run(cluster);
-      outs.push({ search: search.outDir, cluster: cluster.outDir });
+      }), { seed: 5, pool, inputs: [train, { id: "search", task: "metastable-search", dir: search.ctx.outDir }], backend: "cpu" });
+      contexts.push(cluster);
+      await basinCluster.run(cluster.ctx);
+      outs.push({ search: search.ctx.outDir, cluster: cluster.ctx.outDir });
     }
     const { minima, energies } = await readMinima(outs[0].search);
     assertEquals(minima[0].length, 32 * 32 * 1, "state size");
@@ -54,19 +55,21 @@ Deno.test("adelm tasks: a train-ebm checkpoint runs through search and clusterin
     assertEquals(JSON.parse(ja).basins, JSON.parse(jb).basins, "pool vs serial basins");
     parseBasinsJson(await readJson(`${outs[0].cluster}/basins.json`), "basins.json"); // plot-basins can read it
   } finally {
+    for (const c of contexts) await c.dispose();
     await pool.close();
     net.dispose();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
 Deno.test("adelm tasks: a checkpoint energy without a training input fails naming the field", async () => {
-  const pool = createPool({ threads: 1 });
+  const missing = await makeTestContext(metastableSearch.config.parse({ energy: { kind: "checkpoint" }, state_shape: [4], execution: { mode: "serial" } }), { seed: 1 });
+  const bad = await makeTestContext(metastableSearch.config.parse({ energy: { kind: "checkpoint", path: "/nonexistent.safetensors" }, state_shape: [4] }), { seed: 1 });
   try {
-    const ctx = await makeContext(metastableSearch.config.parse({ energy: { kind: "checkpoint" }, state_shape: [4], execution: { mode: "serial" } }), { seed: 1, pool });
-    await assertThrowsAsync(() => metastableSearch.run(ctx), "'energy.path'", "found 0 inputs");
-    const bad = await makeContext(metastableSearch.config.parse({ energy: { kind: "checkpoint", path: "/nonexistent.safetensors" }, state_shape: [4] }), { seed: 1, pool });
-    await assertThrowsAsync(() => metastableSearch.run(bad), "Cannot read config 'energy.path'", "/nonexistent.safetensors");
+    await assertThrowsAsync(() => metastableSearch.run(missing.ctx), "'energy.path'", "found 0 inputs");
+    await assertThrowsAsync(() => metastableSearch.run(bad.ctx), "Cannot read config 'energy.path'", "/nonexistent.safetensors");
   } finally {
-    await pool.close();
+    await missing.dispose();
+    await bad.dispose();
   }
 });

@@ -1,6 +1,6 @@
 /**
  * Test fixtures for ADELM: a four-well landscape with known answers (in 2-D and rotated into
- * 64-D), and a hand-made task context.
+ * 64-D). Tests that run the tasks build their contexts with `tests/task_context.ts`.
  *
  * Landscape (σ = 1): A (0,0) w 1, B (2.8,0) w 0.7, C (0,6.5) w 0.5, D (10.3,0) w 0.8.
  * A–B are separated by a low saddle (0.48, pull needed to cross ≈ 0.17), A–C by 4.93 (≈ 2.29),
@@ -9,9 +9,6 @@
  * @module
  */
 import type { WellSpec } from "../../lib/adelm/gaussian_wells.ts";
-import type { Logger, Progress, StepInput, TaskContext } from "../../lib/task.ts";
-import type { WorkerPool } from "../../lib/pool/pool.ts";
-import { writeJsonAtomic } from "../../lib/util/fs.ts";
 import { Random } from "../../lib/util/random.ts";
 
 /** The 2-D wells. */
@@ -35,28 +32,4 @@ export function embedWells(wells: WellSpec[], dim: number, seed: number): WellSp
   const nv = norm(v);
   for (let i = 0; i < dim; i++) v[i] /= nv;
   return wells.map((w) => ({ ...w, center: u.map((ui, i) => w.center[0] * ui + w.center[1] * v[i]) }));
-}
-
-/** Records log lines and progress calls. */
-export interface TestContext<C> extends TaskContext<C> {
-  lines: string[];
-}
-
-/** A task context over a fresh temp `outDir`, with `inputs` of upstream dirs by task name. */
-export async function makeContext<C>(config: C, options: { seed: number; pool: WorkerPool; inputs?: StepInput[] }): Promise<TestContext<C>> {
-  const outDir = await Deno.makeTempDir({ prefix: "adelm-test-" });
-  const resumeDir = await Deno.makeTempDir({ prefix: "adelm-resume-" });
-  const lines: string[] = [];
-  const log: Logger = { info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), debug: (m) => lines.push(`debug ${m}`) };
-  const progress: Progress = { update: (d, t, l) => lines.push(`progress ${d}/${t} ${l ?? ""}`) };
-  const inputs = options.inputs ?? [];
-  return {
-    config, inputs, outDir, resumeDir, log, progress, lines, seed: options.seed, signal: new AbortController().signal, pool: options.pool, backend: "cpu",
-    input(task: string) {
-      const found = inputs.filter((i) => i.task === task || i.id === task);
-      if (found.length !== 1) throw new Error(`Cannot find input '${task}': ${found.length} matches`);
-      return found[0];
-    },
-    writeMetrics: (metrics) => writeJsonAtomic(`${outDir}/metrics.json`, metrics),
-  };
 }

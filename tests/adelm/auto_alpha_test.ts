@@ -1,0 +1,157 @@
+import { GaussianWells } from "../../lib/adelm/gaussian_wells.ts";
+import { localExecutor } from "../../lib/adelm/executor.ts";
+import { calibrationPairs, chooseAlpha, criticalAlphas, distinctMinima } from "../../lib/adelm/auto_alpha.ts";
+import metastableSearch from "../../tasks/metastable-search.ts";
+import basinCluster from "../../tasks/basin-cluster.ts";
+import { createPool } from "../../lib/pool/pool.ts";
+import { readJson } from "../../lib/util/fs.ts";
+import { assert, assertClose, assertEquals, assertThrowsAsync } from "../assert.ts";
+import { makeTestContext } from "../task_context.ts";
+import { embedWells, WELLS_2D } from "./helpers.ts";
+import { checkBasins, checkMinima } from "./known_answers.ts";
+
+/**
+ * Critical pull α·T of AD between minima i and j at T → 0: the smaller over the two directions of
+ * the steepest slope of U between the start and the maximum on the straight segment (the
+ * segment is the minimum energy path for these well pairs; see landscape_test.ts).
+ */
+function zeroTemperatureCriticalPull(u: GaussianWells, i: number, j: number): number {
+  const a = u.localMinimum(i).point, b = u.localMinimum(j).point, len = Math.hypot(...a.map((v, m) => v - b[m]));
+  const n = 4000, e = Array.from({ length: n + 1 }, (_, s) => u.evaluate(a.map((v, m) => v + (s / n) * (b[m] - v))));
+  const peak = e.indexOf(Math.max(...e));
+  let fromI = 0, fromJ = 0;
+  for (let s = 0; s < n; s++) {
+    const slope = ((e[s + 1] - e[s]) * n) / len;
+    if (s < peak) fromI = Math.max(fromI, slope);
+    else fromJ = Math.max(fromJ, -slope);
+  }
+  return Math.min(fromI, fromJ);
+}
+
+const gap = (low: number, high: number) => ({ kind: "gap" as const, low, high, minGap: 2, q: 0.5 });
+
+Deno.test("adelm auto alpha: the gap rule picks the widest log gap inside the central range, quantile interpolates", () => {
+  // two clusters of critical values: the gap between 1.2 and 10 wins
+  assertClose([chooseAlpha([1, 1.1, 1.2, 10, 11], gap(0.2, 0.8)).alpha], [Math.sqrt(12)], 1e-9, "gap midpoint");
+  // the widest gap (10 → 1000) would leave 80% below, outside [0.2, 0.6]: the next best inside wins
+  const inRange = chooseAlpha([1, 2, 2.1, 10, 1000], gap(0.2, 0.6));
+  assertClose([inRange.alpha, inRange.gapRatio!], [Math.sqrt(21), 10 / 2.1], 1e-9, "gap within range");
+  assertEquals(inRange.fractionBelow, 0.6);
+  // pairs that never connected count as +∞: they shift the fractions but are never a gap end
+  const withInf = chooseAlpha([1, 4, Infinity, Infinity], gap(0.2, 0.8));
+  assertClose([withInf.alpha], [2], 1e-12, "gap with unconnected pairs");
+  assertEquals(withInf.fractionBelow, 0.25);
+  assertClose([chooseAlpha([1, 100, 10], { kind: "quantile", q: 0.25 }).alpha], [Math.sqrt(10)], 1e-9, "quantile in log space");
+  // no step reaches ×2 (a continuum): the gap rule falls back to the median, geometric between the middle two
+  const continuum = chooseAlpha([1, 1.3, 1.6, 2, 2.5, 3.2], gap(0.2, 0.8));
+  assertEquals(continuum.used, "quantile");
+  assertClose([continuum.alpha, continuum.gapRatio!], [Math.sqrt(1.6 * 2), 2 / 1.6], 1e-9, "fallback to the median (widest in-range step ×1.25)");
+  assertEquals(chooseAlpha([1, 1.1, 1.2, 10, 11], gap(0.2, 0.8)).used, "gap");
+  let message = "";
+  try {
+    chooseAlpha([Infinity, Infinity], gap(0.2, 0.8));
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assert(message.includes("no calibration pair connected"), `unexpected error: ${message}`);
+});
+
+Deno.test("adelm auto alpha: duplicates of a well are dropped and each distinct minimum is paired with its nearest", () => {
+  const u = new GaussianWells(WELLS_2D);
+  const exact = WELLS_2D.map((_, k) => u.localMinimum(k));
+  const order = [3, 1, 2, 0, 2, 3, 0, 1]; // each well twice, the copies 0.1 apart
+  const minima = order.map((k, i) => Float32Array.from(exact[k].point.map((v, m) => v + (m === 0 && i >= 4 ? 0.1 : 0))));
+  const energies = order.map((k, i) => exact[k].energy + (i >= 4 ? 1e-3 : 0));
+  const distinct = distinctMinima(minima, energies, 1.4);
+  assertEquals(distinct.map((i) => order[i]), [0, 3, 1, 2], "one minimum per well, lowest energy first (A < D < B < C)");
+  const pairs = calibrationPairs(minima, distinct, 10).map((p) => p.pair.map((i) => order[i]).sort().join("-"));
+  assertEquals(pairs, ["0-1", "1-3", "0-2"], "A–B, B–D, A–C");
+  assertEquals(calibrationPairs(minima, distinct, 2).length, 2, "capped at maxPairs");
+});
+
+Deno.test("adelm auto alpha: critical α per pair matches the zero-temperature pull, all pairs in one sweep", async () => {
+  const u = new GaussianWells(WELLS_2D), T = 0.02;
+  const minima = WELLS_2D.map((_, k) => Float32Array.from(u.localMinimum(k).point));
+  const pairs: { pair: [number, number]; distance: number }[] = [[0, 1], [0, 2], [1, 3]].map(([i, j]) => ({ pair: [i, j], distance: 0 }));
+  const ad = { temperature: T, stepSize: Math.sqrt(0.4 * T), alpha: 1, delta: 0.35, patience: 40, maxSteps: 5000, clamp: null };
+  const result = await criticalAlphas(minima, pairs, localExecutor(u, { maxBatch: 16 }), { ad, start: 1 / T, factor: 1.05, expand: 4, maxRounds: 100, reps: 3, seed: 4 });
+  // A–C and B–D fail at the start (pull 1), so the sweep first rises to pull 4 for all three
+  assertEquals(result.pairs.map((p) => p.history[0].success), [true, false, false], "outcomes at the start α");
+  for (const p of result.pairs) {
+    const truth = zeroTemperatureCriticalPull(u, ...p.pair);
+    assert(p.alpha !== null && Number.isFinite(p.alpha), `pair ${p.pair}: unresolved`);
+    const pull = p.alpha * T;
+    console.log(`pair ${p.pair}: critical pull ${pull.toFixed(3)} vs zero-temperature ${truth.toFixed(3)} in ${p.history.length} rounds`);
+    // thermal noise lowers the pull needed (a lot for the low A–B saddle, 0.48 above A at T = 0.02);
+    // the 1.05 resolution and stochastic outcomes add ±5–10%
+    const lowest = p.pair[1] === 1 ? 0.5 : 0.85;
+    assert(pull > lowest * truth && pull < 1.1 * truth, `pair ${p.pair}: critical pull ${pull} vs zero-temperature ${truth}`);
+    assert(p.below > 0 && p.alpha / p.below <= 1.05 + 1e-9, `pair ${p.pair}: bracket [${p.below}, ${p.alpha}] wider than 1.05`);
+    const last = p.history.at(-1)!, before = p.history.at(-2)!;
+    assert(!last.success && before.success && before.alpha === p.alpha, `pair ${p.pair}: the sweep must stop at its first failure`);
+  }
+  await assertThrowsAsync(
+    () => criticalAlphas(minima, pairs, localExecutor(u), { ad, start: 1, factor: 1.05, expand: 1, maxRounds: 3, reps: 1, seed: 1 }),
+    "'expand' must be above 1",
+  );
+});
+
+Deno.test("adelm auto alpha: basin-cluster with alpha auto gives the known basins, barriers and tree on the 2-D wells", async () => {
+  const pool = createPool({ threads: 2 });
+  const contexts: { dispose(): Promise<void> }[] = [];
+  try {
+    const energy = { kind: "analytic", wells: WELLS_2D }, t = 0.02, eps = Math.sqrt(0.4 * t);
+    const search = await makeTestContext(metastableSearch.config.parse({
+      energy, chains: 24, init: { kind: "uniform", low: -3, high: 12 }, search: { temperature: t, step_size: eps }, execution: { mode: "batch" },
+    }), { seed: 11, pool });
+    contexts.push(search);
+    await metastableSearch.run(search.ctx);
+    await checkMinima(WELLS_2D, search.ctx.outDir, 0.1);
+    const inputs = [{ id: "search", task: "metastable-search", dir: search.ctx.outDir }];
+    const config = basinCluster.config.parse({
+      energy, ad: { temperature: t, step_size: eps, alpha: "auto", delta: 0.35 }, auto_alpha: { reps: 2 }, barrier: { k: 2 }, execution: { mode: "batch" },
+    });
+    const cluster = await makeTestContext(config, { seed: 11, pool, inputs });
+    contexts.push(cluster);
+    await basinCluster.run(cluster.ctx);
+    const worst = await checkBasins(WELLS_2D, search.ctx.outDir, cluster.ctx.outDir, t);
+    const metrics = await readJson<Record<string, number>>(`${cluster.ctx.outDir}/metrics.json`);
+    // critical pulls: A–B ≈ 0.17, A–C ≈ 2.3, B–D ≈ 2.9; the widest gap is between A–B and the others
+    assertEquals(metrics.auto_alpha_pairs, 3);
+    assertEquals((metrics as Record<string, unknown>).auto_alpha_rule_used, "gap");
+    assert(metrics.pull > 0.3 && metrics.pull < 1.5, `auto pull ${metrics.pull} should sit between 0.17 and 2.3`);
+    console.log(`2-D auto α: pull ${metrics.pull.toFixed(3)}, gap ×${metrics.auto_alpha_gap_ratio.toFixed(2)}, ${metrics.trials_auto_alpha} calibration trials; worst barrier error ${worst.toFixed(4)}`);
+    const bad = await makeTestContext(basinCluster.config.parse({ energy, ad: { alpha: "auto" }, critical_alpha: { enabled: true } }), { seed: 1, pool, inputs });
+    contexts.push(bad);
+    await assertThrowsAsync(() => basinCluster.run(bad.ctx), "\"auto\" and 'critical_alpha.enabled' both choose α");
+  } finally {
+    for (const c of contexts) await c.dispose();
+    await pool.close();
+  }
+});
+
+Deno.test("adelm auto alpha: the same known answers in 64-D (wells under a random rotation)", async () => {
+  const pool = createPool({ threads: 1 });
+  const contexts: { dispose(): Promise<void> }[] = [];
+  try {
+    const wells = embedWells(WELLS_2D, 64, 5), energy = { kind: "analytic", wells }, t = 0.002, eps = Math.sqrt(0.4 * t);
+    const search = await makeTestContext(metastableSearch.config.parse({
+      energy, chains: 32, init: { kind: "gaussian", mean: 0, std: 6 }, search: { temperature: t, step_size: eps }, execution: { mode: "batch" },
+    }), { seed: 23, pool });
+    contexts.push(search);
+    await metastableSearch.run(search.ctx);
+    await checkMinima(wells, search.ctx.outDir, 0.5);
+    const cluster = await makeTestContext(basinCluster.config.parse({
+      energy, ad: { temperature: t, step_size: eps, alpha: "auto", delta: 0.35 }, auto_alpha: { reps: 2 }, barrier: { k: 2 }, execution: { mode: "batch" },
+    }), { seed: 23, pool, inputs: [{ id: "search", task: "metastable-search", dir: search.ctx.outDir }] });
+    contexts.push(cluster);
+    await basinCluster.run(cluster.ctx);
+    const worst = await checkBasins(wells, search.ctx.outDir, cluster.ctx.outDir, t);
+    const metrics = await readJson<Record<string, number>>(`${cluster.ctx.outDir}/metrics.json`);
+    assertEquals((metrics as Record<string, unknown>).auto_alpha_rule_used, "gap");
+    console.log(`64-D auto α: pull ${metrics.pull.toFixed(3)}, gap ×${metrics.auto_alpha_gap_ratio.toFixed(2)}; worst barrier error ${worst.toFixed(4)}`);
+  } finally {
+    for (const c of contexts) await c.dispose();
+    await pool.close();
+  }
+});
