@@ -21,7 +21,7 @@ const requiredSets: Record<string, string[]> = {
   "eval-flowers": [`net_weight_path=${checkpoint}`],
 };
 
-const shipped = ["basins-flowers", "basins-fashion", "anatomy-flowers", "anatomy-toy", "eval-flowers"];
+const shipped = ["basins-flowers", "basins-fashion", "anatomy-flowers", "anatomy-fashion", "anatomy-toy", "eval-flowers"];
 
 async function pipelineNames(): Promise<string[]> {
   const names: string[] = [];
