@@ -8,25 +8,7 @@ import { readJson } from "../../lib/util/fs.ts";
 import { assert, assertClose, assertEquals, assertThrowsAsync } from "../assert.ts";
 import { makeTestContext } from "../task_context.ts";
 import { embedWells, WELLS_2D } from "./helpers.ts";
-import { checkBasins, checkMinima } from "./known_answers.ts";
-
-/**
- * Critical pull α·T of AD between minima i and j at T → 0: the smaller over the two directions of
- * the steepest slope of U between the start and the maximum on the straight segment (the
- * segment is the minimum energy path for these well pairs; see landscape_test.ts).
- */
-function zeroTemperatureCriticalPull(u: GaussianWells, i: number, j: number): number {
-  const a = u.localMinimum(i).point, b = u.localMinimum(j).point, len = Math.hypot(...a.map((v, m) => v - b[m]));
-  const n = 4000, e = Array.from({ length: n + 1 }, (_, s) => u.evaluate(a.map((v, m) => v + (s / n) * (b[m] - v))));
-  const peak = e.indexOf(Math.max(...e));
-  let fromI = 0, fromJ = 0;
-  for (let s = 0; s < n; s++) {
-    const slope = ((e[s + 1] - e[s]) * n) / len;
-    if (s < peak) fromI = Math.max(fromI, slope);
-    else fromJ = Math.max(fromJ, -slope);
-  }
-  return Math.min(fromI, fromJ);
-}
+import { checkBasins, checkMinima, zeroTemperatureCriticalPull } from "./known_answers.ts";
 
 const gap = (low: number, high: number) => ({ kind: "gap" as const, low, high, minGap: 2, q: 0.5 });
 

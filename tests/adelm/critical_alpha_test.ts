@@ -3,25 +3,7 @@ import { localExecutor } from "../../lib/adelm/executor.ts";
 import { criticalAlpha } from "../../lib/adelm/critical_alpha.ts";
 import { assert, assertThrowsAsync } from "../assert.ts";
 import { WELLS_2D } from "./helpers.ts";
-
-/**
- * At T → 0 an AD chain climbs from a minimum towards the other along the A–C segment (their
- * minimum energy path) while the pull α·T exceeds the slope of U; the critical pull is the
- * smaller, over the two directions, of the steepest slope between the start and the saddle.
- */
-function zeroTemperatureCriticalPull(u: GaussianWells, i: number, j: number): number {
-  const a = u.localMinimum(i).point, b = u.localMinimum(j).point, len = Math.hypot(...a.map((v, m) => v - b[m]));
-  const n = 4000, f = (t: number) => u.evaluate(a.map((v, m) => v + t * (b[m] - v)));
-  const e = Array.from({ length: n + 1 }, (_, s) => f(s / n));
-  const peak = e.indexOf(Math.max(...e));
-  let fromI = 0, fromJ = 0;
-  for (let s = 0; s < n; s++) {
-    const slope = ((e[s + 1] - e[s]) * n) / len;
-    if (s < peak) fromI = Math.max(fromI, slope);
-    else fromJ = Math.max(fromJ, -slope);
-  }
-  return Math.min(fromI, fromJ);
-}
+import { zeroTemperatureCriticalPull } from "./known_answers.ts";
 
 Deno.test("adelm: critical alpha matches the zero-temperature pull and does not depend on the start side", async () => {
   const u = new GaussianWells(WELLS_2D), T = 0.02;

@@ -107,3 +107,22 @@ export async function checkBasins(wells: WellSpec[], searchDir: string, clusterD
   check("second merge energy", merges[1].energy, bd);
   return worst;
 }
+
+/**
+ * Critical pull α·T of AD between minima i and j at T → 0. An AD chain climbs from one minimum
+ * towards the other along their segment (the minimum energy path for these well pairs; see
+ * landscape_test.ts) while the pull exceeds the slope of U, so the critical pull is the smaller,
+ * over the two directions, of the steepest slope between the start and the saddle.
+ */
+export function zeroTemperatureCriticalPull(u: GaussianWells, i: number, j: number): number {
+  const a = u.localMinimum(i).point, b = u.localMinimum(j).point, len = Math.hypot(...a.map((v, m) => v - b[m]));
+  const n = 4000, e = Array.from({ length: n + 1 }, (_, s) => u.evaluate(a.map((v, m) => v + (s / n) * (b[m] - v))));
+  const peak = e.indexOf(Math.max(...e));
+  let fromI = 0, fromJ = 0;
+  for (let s = 0; s < n; s++) {
+    const slope = ((e[s + 1] - e[s]) * n) / len;
+    if (s < peak) fromI = Math.max(fromI, slope);
+    else fromJ = Math.max(fromJ, -slope);
+  }
+  return Math.min(fromI, fromJ);
+}
