@@ -16,7 +16,8 @@ interface BackendModule {
   initBackend(name: string): Promise<void>;
 }
 
-const backendModuleUrl = new URL("../tensor/backend.ts", import.meta.url);
+/** The tensor backend module; its code closure is part of every tensor step's fingerprint. */
+export const backendModuleUrl: URL = new URL("../tensor/backend.ts", import.meta.url);
 
 async function loadBackendModule(): Promise<BackendModule> {
   try {

@@ -7,7 +7,9 @@
  *   (static and dynamic imports, re-exports, `new URL("./w.ts", import.meta.url)` worker files),
  *   parsed from the code. Why: editing code a task runs must re-run it; editing code it does not
  *   reach must not. Type-only imports count too (conservative: the runner does not type-check),
- *   and so do data files referenced as `new URL("./file", import.meta.url)`.
+ *   and so do data files referenced as `new URL("./file", import.meta.url)`. A task with
+ *   `usesTensors` also gets the closure of `lib/tensor/backend.ts` (kernels, backend setup): the
+ *   runner loads that code for it, and a kernel change can change its numbers.
  * - `npm`: package → version of the npm packages those modules import, plus their transitive
  *   dependencies as pinned in deno.lock. Why: a library upgrade can change numbers.
  * - `config`: the effective config after defaults and overlays (canonical JSON, sorted keys).

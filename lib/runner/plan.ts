@@ -13,8 +13,9 @@
  * @module
  */
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { runnerConfigPath, storeDir } from "./paths.ts";
-import { resolveBackend } from "./backend_bridge.ts";
+import { backendModuleUrl, resolveBackend } from "./backend_bridge.ts";
 import { topologicalOrder, upstreamClosure } from "./dag.ts";
 import { effectiveSeed, mergeStepConfig, parseSetArg, schemaKeys, type SetArg, validateStepConfig } from "./effective_config.ts";
 import { canonicalJson, sha256Hex } from "./hashing.ts";
@@ -145,6 +146,9 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
   };
   const facts: Record<string, TaskFacts> = {};
   for (const id of order) facts[id] = await taskFacts(id);
+  // Tensor tasks also run the backend's code (kernels, registration), which the runner loads,
+  // not the task: it joins their sources so a kernel change re-runs exactly the tensor steps.
+  const backendCode = order.some((id) => facts[id].info.usesTensors) ? await graph.closure(fileURLToPath(backendModuleUrl)) : null;
 
   for (const set of sets) {
     if (set.step !== null) continue;
@@ -211,7 +215,10 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     const upstream = Object.fromEntries(spec.needs.map((n) => [n, steps[n].fingerprint]));
     const runtime: FingerprintFields["runtime"] = { deno: Deno.version.deno };
     if (info.usesTensors) runtime.backend = backend?.name ?? `unresolved (${backendError})`;
-    const fields: FingerprintFields = { sources, npm, config, seed, upstream, external, runtime };
+    const code = info.usesTensors && backendCode
+      ? { sources: sortedUnion(sources, backendCode.sources), npm: sortedUnion(npm, backendCode.npm) }
+      : { sources, npm };
+    const fields: FingerprintFields = { ...code, config, seed, upstream, external, runtime };
     const fingerprint = fingerprintOf(fields);
     const manifest = await freshManifest(root, fingerprint);
     const selected = selection.has(id);
@@ -235,4 +242,10 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     }
   }
   return { root, pipeline, profile, profileNote, order, steps, previous, backend, backendError };
+}
+
+/** Two name → version/hash records as one, keys sorted (canonical order for display). */
+function sortedUnion(a: Record<string, string>, b: Record<string, string>): Record<string, string> {
+  const all: Record<string, string> = { ...a, ...b };
+  return Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]]));
 }

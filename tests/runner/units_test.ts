@@ -1,4 +1,5 @@
 /** Unit tests of the runner's pure parts: import scanning, canonical JSON, npm lock closure, reasons, DAG, arguments, overlays. */
+import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertThrowsAsync } from "../assert.ts";
 import { findImports } from "../../lib/runner/js_imports.ts";
 import { canonicalJson } from "../../lib/runner/hashing.ts";
@@ -115,7 +116,7 @@ Deno.test("overlays: defaults ← file ← inline ← profile '*' ← profile st
   }
 });
 
-Deno.test("the backend name enters the fingerprint of tensor tasks only", async () => {
+Deno.test("the backend name and the backend code enter the fingerprint of tensor tasks only", async () => {
   const contract = new URL("../../lib/task.ts", import.meta.url).href;
   const task = (name: string, usesTensors: boolean) =>
     `import { z } from "zod";\nimport { defineTask } from "${contract}";\nexport default defineTask({ name: "${name}", description: "x", usesTensors: ${usesTensors}, config: z.object({}), async run() {} });\n`;
@@ -132,6 +133,13 @@ Deno.test("the backend name enters the fingerprint of tensor tasks only", async 
     assert(cpu.steps.train.fingerprint !== wasm.steps.train.fingerprint, "the tensor step depends on the backend");
     assertEquals(wasm.steps.train.fields.runtime, { deno: Deno.version.deno, backend: "wasm" });
     assertEquals(wasm.steps.data.fields.runtime, { deno: Deno.version.deno });
+    // The backend's own code (loaded by the runner, not imported by the task) is a source of tensor steps only.
+    const backendFile = fileURLToPath(new URL("../../lib/tensor/backend.ts", import.meta.url));
+    const nativeKernel = fileURLToPath(new URL("../../lib/tensor/native/kernels/conv2d.ts", import.meta.url));
+    const sources = (step: string) => Object.keys(wasm.steps[step].fields.sources);
+    assert(sources("train").includes(backendFile) && sources("train").includes(nativeKernel), `train sources: ${sources("train")}`);
+    assert(!sources("data").some((f) => f.includes("lib/tensor/")), `data sources: ${sources("data")}`);
+    assert("@tensorflow/tfjs-backend-wasm" in wasm.steps.train.fields.npm, "the backend's npm packages too");
   } finally {
     await Deno.remove(root, { recursive: true });
   }
