@@ -21,7 +21,7 @@
  * @module
  */
 import type { WorkerPool } from "../pool/pool.ts";
-import type { KdeRowsJob } from "./kde_worker.ts";
+import { type KdeRowsJob, pointsMean } from "./kde_worker.ts";
 
 /** The kernel of scipy's gaussian_kde for interleaved points `[x0, y0, x1, y1, …]`. */
 export interface KdeKernel {
@@ -40,13 +40,7 @@ export function kdeKernel(points: Float64Array, bandwidth: number): KdeKernel {
   const n = points.length / 2;
   if (!Number.isInteger(n) || n < 2) throw new Error(`Cannot build a KDE: expected at least 2 interleaved 2-D points, got ${points.length} numbers`);
   if (!(bandwidth > 0)) throw new Error(`Cannot build a KDE: 'kde_bw' must be positive, got ${bandwidth}`);
-  let mx = 0, my = 0;
-  for (let k = 0; k < n; k++) {
-    mx += points[2 * k];
-    my += points[2 * k + 1];
-  }
-  mx /= n;
-  my /= n;
+  const [mx, my] = pointsMean(points);
   let sxx = 0, sxy = 0, syy = 0;
   for (let k = 0; k < n; k++) {
     const dx = points[2 * k] - mx, dy = points[2 * k + 1] - my;

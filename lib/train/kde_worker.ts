@@ -23,6 +23,24 @@ export interface KdeRowsJob {
 const SAFE_EXPONENT = 600;
 
 /**
+ * Mean (x, y) of interleaved 2-D points `[x0, y0, x1, y1, …]`.
+ *
+ * @example
+ * ```ts
+ * pointsMean(Float64Array.of(0, 0, 2, 4)); // [1, 2]
+ * ```
+ */
+export function pointsMean(points: Float64Array): [number, number] {
+  const n = points.length / 2;
+  let mx = 0, my = 0;
+  for (let k = 0; k < n; k++) {
+    mx += points[2 * k];
+    my += points[2 * k + 1];
+  }
+  return [mx / n, my / n];
+}
+
+/**
  * Density at every (xs[ix], ys[iy]), row-major by y. The quadratic form
  * a·dx² + 2b·dx·dy + c·dy² with dx = x − pₓ, dy = y − p_y splits into
  * A[ix,k] = exp(−a·dx²/2 + b·x·p_y), B[iy,k] = exp(−c·dy²/2 + b·pₓ·y − b·pₓ·p_y) and
@@ -32,13 +50,7 @@ const SAFE_EXPONENT = 600;
 export function kdeRows(job: KdeRowsJob): Float64Array {
   const { points, inverse: [a, b, c], scale, xs, ys } = job;
   const n = points.length / 2, nx = xs.length, ny = ys.length;
-  let mx = 0, my = 0;
-  for (let k = 0; k < n; k++) {
-    mx += points[2 * k];
-    my += points[2 * k + 1];
-  }
-  mx /= n;
-  my /= n;
+  const [mx, my] = pointsMean(points);
   const px = new Float64Array(n), py = new Float64Array(n);
   let maxP = 0;
   for (let k = 0; k < n; k++) {
