@@ -9,6 +9,20 @@ Deno.test("Random: same seed gives the same stream, different seeds differ", () 
   assert(xa.some((v, i) => v !== xc[i]), "different seeds equal");
 });
 
+Deno.test("Random: normalArray is the same stream as repeated normal(), spare draw included", () => {
+  for (const [seed, n, drawnBefore] of [[1, 1000, 0], [2, 7, 1], [3, 30_001, 3], [4, 1, 1], [5, 0, 1]]) {
+    const fast = new Random(seed), slow = new Random(seed);
+    for (let k = 0; k < drawnBefore; k++) assert(fast.normal() === slow.normal(), "warm-up draws differ");
+    const x = fast.normalArray(n, 0.5, 2);
+    for (let i = 0; i < n; i++) {
+      const expected = Math.fround(0.5 + 2 * slow.normal());
+      assert(Object.is(x[i], expected), `seed ${seed}: draw ${i} is ${x[i]}, normal() gave ${expected}`);
+    }
+    assert(fast.normal() === slow.normal(), `seed ${seed}: the draw after normalArray(${n}) differs`);
+    assert(fast.nextUint32() === slow.nextUint32(), `seed ${seed}: generator state differs after normalArray(${n})`);
+  }
+});
+
 Deno.test("Random: normal draws have mean ≈ 0 and sd ≈ 1", () => {
   const x = new Random(1).normalArray(200_000);
   let m = 0, s = 0;

@@ -77,10 +77,43 @@ export class Random {
     return u * m;
   }
 
-  /** `n` draws of N(mean, sd²). */
+  /**
+   * `n` draws of N(mean, sd²): the same stream as `n` calls of {@link normal}, 3–4× faster
+   * because the generator state lives in locals for the whole loop (Langevin noise is ~3·10⁵
+   * draws per step).
+   */
   normalArray(n: number, mean = 0, sd = 1): Float32Array {
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = mean + sd * this.normal();
+    let i = 0;
+    if (n > 0 && this.#spareNormal !== null) {
+      out[i++] = mean + sd * this.#spareNormal;
+      this.#spareNormal = null;
+    }
+    const st = this.#s;
+    let s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
+    const inv = 1 / 4294967296;
+    while (i < n) {
+      let u: number, v: number, s: number;
+      do {
+        // Two xoshiro128** steps, exactly as nextUint32 (kept as int32; `>>> 0` only on output).
+        let r = Math.imul(s1, 5);
+        r = Math.imul((r << 7) | (r >>> 25), 9);
+        let t = s1 << 9;
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+        u = 2 * ((r >>> 0) * inv) - 1;
+        r = Math.imul(s1, 5);
+        r = Math.imul((r << 7) | (r >>> 25), 9);
+        t = s1 << 9;
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+        v = 2 * ((r >>> 0) * inv) - 1;
+        s = u * u + v * v;
+      } while (s >= 1 || s === 0);
+      const m = Math.sqrt((-2 * Math.log(s)) / s);
+      out[i++] = mean + sd * (u * m);
+      if (i < n) out[i++] = mean + sd * (v * m);
+      else this.#spareNormal = v * m;
+    }
+    st[0] = s0; st[1] = s1; st[2] = s2; st[3] = s3;
     return out;
   }
 
