@@ -18,6 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { EnergyNet } from "../nets/net.ts";
+import { langevinUpdate } from "./langevin_update.ts";
 
 /** Anything with a batched energy: an {@link EnergyNet}, or an analytic energy in tests. */
 export type EnergyModel = Pick<EnergyNet, "energy">;
@@ -117,8 +118,10 @@ export function langevinStep(net: EnergyModel, x: tf.Tensor, noise: tf.Tensor, e
   let stats!: Float32Array;
   const next = tf.tidy(() => {
     const { energy, grad } = energyAndGrad(net, x);
-    stats = tf.stack([tf.mean(energy), tf.mean(perImageNorm(grad))]).dataSync() as Float32Array;
-    return tf.add(tf.sub(x, grad), tf.mul(noise, epsilon));
+    // One kernel for the update and both statistics (a single pass on the native backend).
+    const update = langevinUpdate(x, grad, noise, energy, epsilon);
+    stats = update.stats.dataSync() as Float32Array;
+    return update.next;
   });
   return { x: next, gradNorm: stats[1], energy: stats[0] };
 }

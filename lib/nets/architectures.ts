@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { conv, convLeakyRelu, dense, leakyRelu, maxPool2 } from "./ops.ts";
+import { conv, convLeakyRelu, dense, denseLeakyRelu, leakyRelu, maxPool2 } from "./ops.ts";
 import { convSpec, dense1x1Spec, linearSpec, type ParamSpec } from "./params.ts";
 
 /** Network sizes: image channels and base feature width. */
@@ -39,8 +39,8 @@ function toy(size: NetSize): Architecture {
     energy(p, x) {
       let h = x as tf.Tensor2D;
       for (let i = 0; i < 5; i++) {
-        h = dense(h, p[`f.${2 * i}.weight`] as tf.Tensor2D, p[`f.${2 * i}.bias`] as tf.Tensor1D);
-        if (i < 4) h = leakyRelu(h);
+        const w = p[`f.${2 * i}.weight`] as tf.Tensor2D, b = p[`f.${2 * i}.bias`] as tf.Tensor1D;
+        h = i < 4 ? denseLeakyRelu(h, w, b) : dense(h, w, b);
       }
       return tf.reshape(h, [-1]) as tf.Tensor1D;
     },

@@ -21,6 +21,15 @@
 export const CONV_BIAS_LEAKY_RELU = "EbmConv2DBiasLeakyRelu";
 
 /**
+ * `y = leakyRelu(x·weight + bias, alpha)`, a dense layer.
+ * - inputs: `x` [N, in] float32, `weight` [in, out], `bias` [out]
+ * - attrs: `alpha` (the negative slope, ≥ 0)
+ * - output: `y` [N, out].
+ * Its gradient (registered in `fused_dense.ts`) saves x, weight and the output y.
+ */
+export const DENSE_BIAS_LEAKY_RELU = "EbmDenseBiasLeakyRelu";
+
+/**
  * The leaky-ReLU backward pass from the layer's output: `dx = y > 0 ? dy : alpha·dy` (y = ±0
  * gives alpha·dy). Where y is NaN, dx is unspecified: dy on oneDNN (`relu_use_dst_for_bwd`),
  * NaN where it is composed as `dy · step(y, alpha)`; a NaN output has already made the energy
@@ -31,3 +40,14 @@ export const CONV_BIAS_LEAKY_RELU = "EbmConv2DBiasLeakyRelu";
  * `dy · step(preactivation, alpha)`.
  */
 export const LEAKY_RELU_GRAD_FROM_OUTPUT = "EbmLeakyReluGradFromOutput";
+
+/**
+ * One training-Langevin update and its diagnostics: `next = (x − grad) + ε·noise` (each operation
+ * rounded to float32 in that order, as `add(sub(x, grad), mul(noise, ε))`), plus
+ * `stats = [mean(energy), mean over images of ‖grad_i‖₂]` computed as tfjs's `mean` and
+ * `sqrt(sum(square(grad), per image))` on the same backend would.
+ * - inputs: `x`, `grad`, `noise` (one shape [N, …], float32), `energy` [N] float32
+ * - attrs: `epsilon` (finite number)
+ * - outputs: `[next, stats]`, next with x's shape, stats [2].
+ */
+export const LANGEVIN_UPDATE = "EbmLangevinUpdate";

@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { convBiasLeakyRelu } from "./fused_layer.ts";
+import { denseBiasLeakyRelu } from "./fused_dense.ts";
 
 /** The paper's LeakyReLU slope. */
 export const LEAK = 0.05;
@@ -91,6 +92,22 @@ export function convLeakyRelu(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, st
 export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   if (recordingGradients()) return tf.add(tf.matMul(x, w), b);
   return tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D;
+}
+
+/**
+ * A dense layer followed by LeakyReLU, `leakyRelu(dense(x, w, b), slope)`. While gradients are
+ * recorded it is one fused kernel with a lazily evaluated per-input gradient (see
+ * `fused_dense.ts`: the unfused ops themselves on cpu and wasm, one oneDNN matmul with a bias
+ * and activation post-op on native); otherwise exactly `leakyRelu(dense(x, w, b))`.
+ *
+ * @example
+ * ```ts
+ * const h = denseLeakyRelu(x, w, b); // [N, in] → [N, out], then LeakyReLU(0.05)
+ * ```
+ */
+export function denseLeakyRelu(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, slope = LEAK): tf.Tensor2D {
+  if (recordingGradients()) return denseBiasLeakyRelu(x, w, b, slope);
+  return leakyRelu(dense(x, w, b), slope);
 }
 
 /**

@@ -42,8 +42,11 @@ export function dimsBuffer(values: readonly number[]): BigInt64Array {
 /** Which way a user buffer flows relative to a primitive argument. */
 export type Direction = "in" | "out";
 
-/** One primitive execution: the primitive, its packed `dnnl_exec_arg_t[]`, its thread count. */
-type Step = { primitive: Pointer; args: Uint8Array; nargs: number; threads: number };
+/**
+ * One primitive execution: the primitive, its packed `dnnl_exec_arg_t[]`, its thread count, and
+ * for a reorder that brings a user slot into the primitive's layout, that slot.
+ */
+type Step = { primitive: Pointer; args: Uint8Array; nargs: number; threads: number; readsSlot?: number };
 
 /**
  * Below this much work (floating-point operations, or elements for reorders and elementwise
@@ -102,6 +105,8 @@ export function singlePrimitivePlan(dnnl: Dnnl, primitive: Primitive, operands: 
 export class Plan {
   private readonly steps: Step[] = [];
   private readonly slots: Pointer[] = [];
+  /** Per slot, the content token of the data last reordered into the plan's own memory. */
+  private readonly reordered: unknown[] = [];
 
   constructor(private readonly dnnl: Dnnl) {}
 
@@ -127,6 +132,7 @@ export class Plan {
     if (direction === "in") {
       const reorder = this.dnnl.reorder(Deno.UnsafePointer.of(userMd), wantedMd);
       this.addStep(reorder, [[ABI.arg.from, this.slots[slot]], [ABI.arg.to, internal]], this.dnnl.elements(wantedMd));
+      this.steps[this.steps.length - 1].readsSlot = slot;
     } else {
       const reorder = this.dnnl.reorder(wantedMd, Deno.UnsafePointer.of(userMd));
       const work = this.dnnl.elements(wantedMd);
@@ -159,8 +165,16 @@ export class Plan {
     this.steps.push({ primitive: primitive.primitive, args: packed, nargs: args.length, threads });
   }
 
-  /** Points every slot at its buffer and executes all steps; returns once results are written. */
-  run(buffers: ReadonlyArray<Float32Array | Uint8Array>): void {
+  /**
+   * Points every slot at its buffer and executes all steps; returns once results are written.
+   *
+   * `contents[i]`, when given, identifies what slot i holds (e.g. the tfjs dataId of a weight
+   * tensor, whose values never change while it lives): when it is the same as on this plan's
+   * previous run, the reorder of that slot into the primitive's layout is skipped, since the
+   * plan's own memory still holds its result. A Langevin chain thus reorders each filter once,
+   * not once per step.
+   */
+  run(buffers: ReadonlyArray<Float32Array | Uint8Array>, contents?: ReadonlyArray<unknown>): void {
     if (buffers.length !== this.slots.length) {
       throw new Error(`Cannot run a oneDNN plan: expected ${this.slots.length} buffers, got ${buffers.length}`);
     }
@@ -169,8 +183,17 @@ export class Plan {
       this.dnnl.check(s.dnnl_memory_set_data_handle(this.slots[i], buffers[i]), "dnnl_memory_set_data_handle");
     }
     for (const step of this.steps) {
+      const slot = step.readsSlot;
+      if (slot !== undefined) {
+        const token = contents?.[slot];
+        if (token !== undefined && token === this.reordered[slot]) continue;
+        // Forget the old token first: if this reorder throws, the memory holds nothing known.
+        this.reordered[slot] = undefined;
+      }
       this.dnnl.useThreads(step.threads);
       this.dnnl.check(s.dnnl_primitive_execute(step.primitive, this.dnnl.stream, step.nargs, step.args), "dnnl_primitive_execute");
+      this.dnnl.executions++;
+      if (slot !== undefined) this.reordered[slot] = contents?.[slot];
     }
     this.dnnl.check(s.dnnl_stream_wait(this.dnnl.stream), "dnnl_stream_wait");
   }
@@ -183,6 +206,8 @@ export type ThreadSetter = (n: number) => void;
 export class Dnnl {
   /** Threads used by large primitives. */
   threads = 1;
+  /** Primitive executions so far (reorders included), for tests and benchmarks. */
+  executions = 0;
   private current = 1;
   private setter: ThreadSetter | null = null;
 

@@ -11,8 +11,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { Dnnl } from "./dnnl.ts";
+import { BufferPool, type PoolStats, resolvePoolBytes } from "./buffer_pool.ts";
+import { PooledCpuBackend } from "./pooled_backend.ts";
 import { NativeContext } from "./kernels/context.ts";
 import { makeConv2D, makeFusedConv2D } from "./kernels/conv2d.ts";
 import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from "./kernels/conv2d_backprop.ts";
@@ -33,7 +34,9 @@ import {
   makeTranspose,
 } from "./kernels/elementwise.ts";
 import { makeConvBiasLeakyRelu, makeLeakyReluGradFromOutput } from "./kernels/fused_layer.ts";
-import { CONV_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../nets/kernel_names.ts";
+import { makeLangevinUpdate } from "./kernels/langevin_update.ts";
+import { makeDenseBiasLeakyRelu } from "./kernels/fused_dense.ts";
+import { CONV_BIAS_LEAKY_RELU, DENSE_BIAS_LEAKY_RELU, LANGEVIN_UPDATE, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../nets/kernel_names.ts";
 import { KernelProfile } from "./profile.ts";
 
 /** The tfjs backend name this module registers. */
@@ -64,6 +67,8 @@ export function nativeKernelFactories(): Record<string, (ctx: NativeContext) => 
     Sum: makeSum,
     [CONV_BIAS_LEAKY_RELU]: makeConvBiasLeakyRelu,
     [LEAKY_RELU_GRAD_FROM_OUTPUT]: makeLeakyReluGradFromOutput,
+    [LANGEVIN_UPDATE]: makeLangevinUpdate,
+    [DENSE_BIAS_LEAKY_RELU]: makeDenseBiasLeakyRelu,
   };
 }
 
@@ -72,10 +77,18 @@ export const nativeProfile = new KernelProfile();
 
 let installed: NativeContext | null = null;
 
-/** Compiled plan count and cpu-fallback counts per kernel, for tests and benchmarks. */
-export function nativeStats(): { plans: number; fallbacks: Record<string, number> } {
+/**
+ * Compiled plan count, cpu-fallback counts per kernel, output-buffer pool counters and oneDNN
+ * primitive executions so far, for tests and benchmarks.
+ */
+export function nativeStats(): { plans: number; fallbacks: Record<string, number>; pool: PoolStats; executions: number } {
   if (!installed) throw new Error("Cannot read native backend stats: the backend is not registered");
-  return { plans: installed.planCount, fallbacks: Object.fromEntries(installed.fallbacks) };
+  return {
+    plans: installed.planCount,
+    fallbacks: Object.fromEntries(installed.fallbacks),
+    pool: installed.pool.stats(),
+    executions: installed.dnnl.executions,
+  };
 }
 
 /**
@@ -83,15 +96,10 @@ export function nativeStats(): { plans: number; fallbacks: Record<string, number
  * cache) for diagnostics.
  */
 export function installNativeBackend(dnnl: Dnnl): NativeContext {
-  const ctx = new NativeContext(dnnl);
+  const ctx = new NativeContext(dnnl, new BufferPool(resolvePoolBytes()));
   installed = ctx;
   // Priority 0: never chosen implicitly over cpu/wasm; callers select it by name.
-  tf.registerBackend(NATIVE_BACKEND_NAME, () => {
-    const backend = new MathBackendCPU();
-    // The cpu backend prints a "use tfjs-node" banner on first use; it does not apply here.
-    (backend as unknown as { firstUse: boolean }).firstUse = false;
-    return backend;
-  }, 0);
+  tf.registerBackend(NATIVE_BACKEND_NAME, () => new PooledCpuBackend(ctx.pool), 0);
   const factories = nativeKernelFactories();
   for (const config of tf.getKernelsForBackend("cpu")) {
     if (config.kernelName in factories) continue;

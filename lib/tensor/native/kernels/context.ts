@@ -12,6 +12,7 @@
 import { getKernel, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { Dnnl, Plan } from "../dnnl.ts";
+import type { BufferPool } from "../buffer_pool.ts";
 
 /** Shared state of the native kernels. */
 export class NativeContext {
@@ -19,7 +20,15 @@ export class NativeContext {
   /** How often each kernel handed a call to the cpu backend (unsupported dtype/shape/activation). */
   readonly fallbacks = new Map<string, number>();
 
-  constructor(readonly dnnl: Dnnl) {}
+  constructor(readonly dnnl: Dnnl, readonly pool: BufferPool) {}
+
+  /**
+   * A float32 output buffer of `n` elements with unspecified contents (a recycled one when the
+   * pool has it): only for kernels that write every element.
+   */
+  output(n: number): Float32Array {
+    return this.pool.take(n);
+  }
 
   /** The plan cached under `key`, built on first use (one per kernel and shape). */
   plan(key: string, build: () => Plan): Plan {

@@ -97,10 +97,11 @@ export function runForward(
   const info = convInfoOf(x, filter, attrs);
   const key = `Conv2D|${geometryKey(convGeometry(info), bias !== null, post)}`;
   const plan = ctx.plan(key, () => buildForward(ctx, info, bias !== null, post));
-  const out = new Float32Array(info.outShape.reduce((a, b) => a * b, 1));
+  const out = ctx.output(info.outShape.reduce((a, b) => a * b, 1));
   const xs = mustFloat32(backend, x, "x");
   const ws = mustFloat32(backend, filter, "filter");
-  plan.run(bias ? [xs, ws, bias, out] : [xs, ws, out]);
+  // The filter's dataId names its (immutable) values: its reorder is reused while it is unchanged.
+  plan.run(bias ? [xs, ws, bias, out] : [xs, ws, out], [undefined, filter.dataId]);
   return backend.makeTensorInfo(info.outShape, "float32", out);
 }
 

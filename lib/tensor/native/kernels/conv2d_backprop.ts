@@ -163,8 +163,9 @@ export function makeConv2DBackpropInput(ctx: NativeContext): KernelFunc {
     );
     const g = convGeometry(info);
     const plan = ctx.plan(`Conv2DBackpropInput|${geometryKey(g)}`, () => buildBackpropInput(ctx, g));
-    const dx = new Float32Array(size(info.inShape));
-    plan.run([mustFloat32(backend, dy, "dy"), mustFloat32(backend, filter, "filter"), dx]);
+    const dx = ctx.output(size(info.inShape));
+    // The filter's dataId names its (immutable) values: its reorder is reused while it is unchanged.
+    plan.run([mustFloat32(backend, dy, "dy"), mustFloat32(backend, filter, "filter"), dx], [undefined, filter.dataId]);
     return backend.makeTensorInfo(info.inShape, "float32", dx);
   };
 }
@@ -188,7 +189,7 @@ export function makeConv2DBackpropFilter(ctx: NativeContext): KernelFunc {
       backend_util.convertConv2DDataFormat(attrs.dataFormat),
     );
     const g = convGeometry(info);
-    const dw = new Float32Array(size(info.filterShape));
+    const dw = ctx.output(size(info.filterShape));
     const buffers = [mustFloat32(backend, x, "x"), mustFloat32(backend, dy, "dy"), dw];
     const plan = ctx.plan(`Conv2DBackpropFilter|${geometryKey(g)}`, () => {
       const nhwc = buildBackpropFilter(ctx, g, false);

@@ -37,7 +37,7 @@ export function makePrelu(ctx: NativeContext): KernelFunc {
     const perChannel = as.length === last && alpha!.shape[alpha!.shape.length - 1] === last &&
       alpha!.shape.slice(0, -1).every((d) => d === 1);
     const same = util.arraysEqual(x!.shape, alpha!.shape);
-    const out = new Float32Array(xs.length);
+    const out = ctx.output(xs.length);
     if (as.length === 1) {
       leakyReluPlan(ctx, xs.length, as[0]).run([xs, out]);
     } else if (perChannel || same) {
@@ -60,7 +60,7 @@ export function makeLeakyRelu(ctx: NativeContext): KernelFunc {
     if (!xs || xs.length === 0) return fallback(args);
     // oneDNN takes the slope as float32 (the cpu kernel multiplies by the float64 value).
     const a = Math.fround((args.attrs as { alpha: number }).alpha);
-    const out = new Float32Array(xs.length);
+    const out = ctx.output(xs.length);
     leakyReluPlan(ctx, xs.length, a).run([xs, out]);
     return backend.makeTensorInfo(x!.shape, "float32", out);
   };
@@ -90,7 +90,7 @@ export function makeStep(ctx: NativeContext): KernelFunc {
     const xs = float32Values(backend, x);
     if (!xs || xs.length === 0) return fallback(args);
     const alpha = Math.fround((args.attrs as { alpha: number }).alpha);
-    const out = new Float32Array(xs.length);
+    const out = ctx.output(xs.length);
     leakyReluBackwardPlan(ctx, xs.length, alpha).run([xs, ones(xs.length), out]);
     // oneDNN's vectorised compare maps NaN to 1; tfjs keeps NaN. This pass is a predictable
     // compare per element, cheaper than computing the step in JavaScript.
@@ -126,7 +126,7 @@ function makeBinary(ctx: NativeContext, kernelName: string, op: BinaryOp, swappe
     const layout = av && bv ? binaryLayout(a!, b!, swappedOp !== null) : null;
     if (!av || !bv || !layout) return fallback(args);
     const n = util.sizeFromShape(layout.outDims);
-    const out = boolOut ? new Uint8Array(n) : new Float32Array(n);
+    const out = boolOut ? new Uint8Array(n) : ctx.output(n);
     const [first, second] = layout.swapped ? [bv, av] : [av, bv];
     binaryPlan(ctx, layout.swapped ? swappedOp! : op, layout.outDims, layout.otherDims).run([first, second, out]);
     return backend.makeTensorInfo(layout.outShape, boolOut ? "bool" : "float32", out);
@@ -171,7 +171,7 @@ export function makeSelect(ctx: NativeContext): KernelFunc {
     const tv = float32Values(backend, t), ev = float32Values(backend, e);
     if (!c || !tv || !ev || !util.arraysEqual(c.shape, t!.shape) || !util.arraysEqual(t!.shape, e!.shape)) return fallback(args);
     const cv = backend.data.get(c.dataId).values as ArrayLike<number>;
-    const out = new Float32Array(tv.length);
+    const out = ctx.output(tv.length);
     for (let i = 0; i < out.length; i++) out[i] = cv[i] === 1 ? tv[i] : ev[i];
     return backend.makeTensorInfo(t!.shape, "float32", out);
   };
@@ -188,7 +188,7 @@ export function makeSoftmax(ctx: NativeContext): KernelFunc {
     const { dim } = args.attrs as { dim: number };
     if (!xs || xs.length === 0 || rank === 0 || (dim !== -1 && dim !== rank - 1)) return fallback(args);
     const cols = logits!.shape[rank - 1];
-    const out = new Float32Array(xs.length);
+    const out = ctx.output(xs.length);
     softmaxPlan(ctx, xs.length / cols, cols).run([xs, out]);
     return backend.makeTensorInfo(logits!.shape, "float32", out);
   };
@@ -203,7 +203,7 @@ export function makeTranspose(ctx: NativeContext): KernelFunc {
     const xs = float32Values(backend, x);
     const { perm } = args.attrs as { perm: number[] };
     if (!xs || xs.length === 0 || x!.shape.length === 0 || x!.shape.length > ABI.maxNdims) return fallback(args);
-    const out = new Float32Array(xs.length);
+    const out = ctx.output(xs.length);
     transposePlan(ctx, x!.shape, perm).run([xs, out]);
     return backend.makeTensorInfo(perm.map((p) => x!.shape[p]), "float32", out);
   };

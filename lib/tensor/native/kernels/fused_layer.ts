@@ -60,7 +60,7 @@ export function makeLeakyReluGradFromOutput(ctx: NativeContext): KernelFunc {
         `Cannot run ${LEAKY_RELU_GRAD_FROM_OUTPUT}: expected float32 dy and y of one shape, got ${dy?.dtype} [${dy?.shape}] and ${y?.dtype} [${y?.shape}]`,
       );
     }
-    const dx = new Float32Array(dys.length);
+    const dx = ctx.output(dys.length);
     if (dx.length > 0) leakyReluBackwardFromOutputPlan(ctx, dx.length, alpha).run([ys, dys, dx]);
     return backend.makeTensorInfo(dy!.shape, "float32", dx);
   };

@@ -93,11 +93,21 @@ function runMatMul(
   post: Post,
 ): TensorInfo {
   const plan = ctx.plan(`MatMul|${JSON.stringify([s, bias !== null, post])}`, () => buildMatMul(ctx, s, bias !== null, post));
-  const out = new Float32Array(Math.max(s.batchA, s.batchB) * s.m * s.n);
+  const out = ctx.output(Math.max(s.batchA, s.batchB) * s.m * s.n);
   const av = mustFloat32(backend, a, "a");
   const bv = mustFloat32(backend, b, "b");
   plan.run(bias ? [av, bv, bias, out] : [av, bv, out]);
   return backend.makeTensorInfo(outShape, "float32", out);
+}
+
+/**
+ * `leakyRelu(a·b + bias, alpha)` for 2-D a [m, k], b [k, n], bias [n]: one oneDNN matmul with a
+ * bias and an eltwise-relu(alpha) post-op (the project's fused dense layer).
+ */
+export function runDenseBiasLeakyRelu(ctx: NativeContext, backend: MathBackendCPU, a: TensorInfo, b: TensorInfo, bias: Float32Array, alpha: number): TensorInfo {
+  const { shape, outShape } = matMulShape(a, b, false, false);
+  if (!shape) throw new Error(`Cannot run a dense layer on [${a.shape}] x [${b.shape}]: unsupported batch shapes`);
+  return runMatMul(ctx, backend, a, b, shape, outShape, bias, { alg: POST_ALGS.relu, alpha, beta: 0 });
 }
 
 /** The `BatchMatMul` kernel on oneDNN. */

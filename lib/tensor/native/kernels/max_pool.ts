@@ -164,7 +164,7 @@ export function makeMaxPool(ctx: NativeContext): KernelFunc {
     const g = poolGeometry(info);
     if (!supported(g)) return fallback(args);
     const plan = ctx.plan(`MaxPool|${JSON.stringify(g)}`, () => buildMaxPool(ctx, g));
-    const y = new Float32Array(info.outShape.reduce((p, q) => p * q, 1));
+    const y = ctx.output(info.outShape.reduce((p, q) => p * q, 1));
     plan.run([mustFloat32(backend, x, "x"), y]);
     return backend.makeTensorInfo(info.outShape, "float32", y);
   };
