@@ -1,6 +1,7 @@
 /**
  * The threaded wasm backend: it starts every time or fails cleanly (no workers left, a logged
- * fallback to one thread), gives results bit-identical to one thread, honours EBM_WASM_THREADS,
+ * fallback to one thread), gives results (energies, ∇x, ∇θ) bit-identical to one thread, also
+ * where the project's kernels split work with their helper thread, honours EBM_WASM_THREADS,
  * runs small ops on a one-thread pool, and lets a script exit by itself.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -9,36 +10,40 @@ import { backendInfo, initBackend } from "../../lib/tensor/backend.ts";
 import { liveWorkerCount, startThreadedModule } from "../../lib/tensor/wasm/threaded.ts";
 import { prepareWasmBackend } from "../../lib/tensor/wasm/register.ts";
 import { wasmStartInfo } from "../../lib/tensor/wasm/start_info.ts";
+import { startThinHelper, stopThinHelper, thinHelperStats } from "../../lib/tensor/wasm/thin_conv_helper.ts";
 import { describeWasmThreads, resolveWasmThreads, WASM_THREADS_ENV } from "../../lib/tensor/wasm/threads.ts";
 import { createNet } from "../../lib/nets/net.ts";
 import { clearConvGradCache } from "../../lib/tensor/kernels/conv2d_grads.ts";
 import { energyAndGrad } from "../../lib/ebm/langevin.ts";
+import { paramGrads } from "../../lib/ebm/grads.ts";
 import { Random } from "../../lib/util/random.ts";
 import { assert, assertEquals, assertThrowsAsync } from "../assert.ts";
 
 await initBackend("wasm");
-/** The registry's wasm kernels, including the project's, are copied to each test backend. */
-const STOCK_FACTORY = tf.findBackendFactory("wasm");
 
-/** Energies and ∇x of a small VanillaNet batch on the current backend, as raw bytes. */
+/**
+ * Energies, ∇x and ∇θ of a small VanillaNet batch on the current backend, as raw bytes (batch 8:
+ * big enough that the project's own kernels split their work with the helper thread).
+ */
 function vanillaOutputs(): Float32Array[] {
   const net = createNet("vanilla", { n_c: 3, n_f: 8 }, 4);
-  const x = tf.tensor(new Random(9).uniformArray(6 * 32 * 32 * 3, -1, 1), [6, 32, 32, 3]);
+  const x = tf.tensor(new Random(9).uniformArray(8 * 32 * 32 * 3, -1, 1), [8, 32, 32, 3]);
   const { energy, grad } = energyAndGrad(net, x);
-  const out = [energy.dataSync() as Float32Array, grad.dataSync() as Float32Array];
-  tf.dispose([x, energy, grad]);
+  const { grads } = paramGrads(net, () => tf.sum(net.energy(x)) as tf.Scalar);
+  const out = [energy.dataSync() as Float32Array, grad.dataSync() as Float32Array, ...net.params.map((p) => grads[p.key].dataSync() as Float32Array)];
+  tf.dispose([x, energy, grad, ...Object.values(grads)]);
   net.dispose();
   return out;
 }
 
 /** Registers `backend` under a fresh name with every wasm kernel, runs `fn` on it, removes it. */
-async function onBackend<T>(name: string, backend: tf.KernelBackend, fn: () => T): Promise<T> {
+async function onBackend<T>(name: string, backend: tf.KernelBackend, fn: () => T | Promise<T>): Promise<T> {
   const previous = tf.getBackend();
   tf.registerBackend(name, () => backend);
   tf.copyRegisteredKernels("wasm", name);
   try {
     assert(await tf.setBackend(name), `backend ${name} started`);
-    return fn();
+    return await fn();
   } finally {
     clearConvGradCache(); // cached phase filters live on this backend
     await tf.setBackend(previous);
@@ -55,20 +60,44 @@ function sameBits(a: Float32Array, b: Float32Array, what: string): void {
 
 Deno.test("threaded wasm starts 6 times in a row, each time bit-identical to one thread, leaving no workers", async () => {
   const baseline = liveWorkerCount(); // the process's own wasm backend has its workers
-  setThreadsCount(1);
-  const single = await onBackend("wasm-single", await STOCK_FACTORY!() as tf.KernelBackend, vanillaOutputs);
+  const helpersBefore = thinHelperStats().helpers;
+  // The reference runs on tfjs's single-threaded build (the registered factory would start the
+  // threaded one again when this process runs on more threads).
+  prepareWasmBackend(1);
+  let single: Float32Array[];
+  try {
+    assert(await tf.setBackend("wasm"), "one-thread wasm started");
+    assertEquals(wasmStartInfo()?.threads, 1, "reference backend threads");
+    single = vanillaOutputs();
+    clearConvGradCache();
+  } finally {
+    prepareWasmBackend(resolveWasmThreads());
+    await tf.setBackend("wasm");
+  }
   for (let i = 0; i < 6; i++) {
     const threads = 2 + (i % 2); // 2 and 3: more threads than cores must work too
     const { module } = await startThreadedModule(threads);
     setThreadsCount(threads);
     const backend = new BackendWasm(module as never);
-    const got = await onBackend(`wasm-threads-${i}`, backend, () => {
+    const splitBefore = thinHelperStats().splitCalls;
+    const got = await onBackend(`wasm-threads-${i}`, backend, async () => {
       assertEquals((tf.backend() as unknown as { wasm: { tfjs: { getThreadsCount(): number } } }).wasm.tfjs.getThreadsCount(), threads, "XNNPACK pool size");
-      return vanillaOutputs();
+      // The thin first layer splits its images with a helper thread on this heap.
+      const heapMemory = (module as { heapMemory?: WebAssembly.Memory }).heapMemory!;
+      assert(await startThinHelper(heapMemory), `start ${i}: the thin-convolution helper came up`);
+      try {
+        return vanillaOutputs();
+      } finally {
+        stopThinHelper(heapMemory);
+      }
     });
+    // Thin forward ×2, input gradient, filter gradient, padded swaps, leaky-ReLU gradients.
+    assert(thinHelperStats().splitCalls >= splitBefore + 6, `start ${i}: the project's kernels were split over two threads (${thinHelperStats().splitCalls - splitBefore} calls)`);
     sameBits(got[0], single[0], `start ${i} (${threads} threads) energies`);
     sameBits(got[1], single[1], `start ${i} (${threads} threads) ∇x`);
+    for (let k = 2; k < single.length; k++) sameBits(got[k], single[k], `start ${i} (${threads} threads) ∇θ ${k - 2}`);
     assertEquals(liveWorkerCount(), baseline, `workers left after start ${i} was disposed`);
+    assertEquals(thinHelperStats().helpers, helpersBefore, `thin helpers left after start ${i}`);
   }
 });
 
@@ -140,7 +169,7 @@ Deno.test("a script on threaded wasm exits by itself once its work is done", asy
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   assertEquals(out.code, 0, `exit code (killed after 60 s if it hung); output: ${text}`);
   // Ones through a 3×3×4×8 'same' conv: 2 images × 8 channels × 4 inputs × (3·8 − 2)² taps.
-  assert(text.includes(`threads=2 sum=${2 * 8 * 4 * 22 * 22}`), `output: ${text}`);
+  assert(text.includes(`threads=2 sum=${2 * 8 * 4 * 22 * 22} thin-helper=true split=1 thin-max=28`), `output: ${text}`);
 });
 
 Deno.test("small ops run on a one-thread pool, large ops on every thread", async () => {

@@ -9,7 +9,7 @@
  * - Input gradient: for each of the stride² output phases, a stride-1 convolution of the output
  *   gradient with the phase's taps of the flipped, transposed filter (built on the host once per
  *   filter tensor and cached); phases are interleaved by stack + reshape (much faster on wasm
- *   than depthToSpace; stride-2 pairs through `stack_pair.ts`).
+ *   than depthToSpace; stride 2 in one pass over the four phases, through `stack_pair.ts`).
  *
  * @example
  * ```ts
@@ -19,7 +19,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { stackPair } from "./stack_pair.ts";
+import { interleavePhases2x2, stackPair } from "./stack_pair.ts";
+import { THIN_INPUT_GRAD } from "./thin_conv.ts";
+import { isThinFilter } from "../wasm/thin_conv_module.ts";
 
 /** Stride and the top/left zero padding of the forward convolution (bottom/right follow from shapes). */
 export interface ConvGeometry {
@@ -72,41 +74,69 @@ export function conv2dFilterGrad(
     // Rows of the padded input the forward conv touched: [0, (oh-1)·sh + kh).
     const bottom = (oh - 1) * sh + kh - h - geom.pad.top;
     const right = (ow - 1) * sw + kw - w - geom.pad.left;
-    const xp = padOrCrop4d(x, geom.pad.top, bottom, geom.pad.left, right);
     // Measured on wasm: for 1×1 filters and thin first layers (kh·kw·cin ≤ 64) one matMul of
     // the transposed patch matrix beats the dilated conv 2–4×; otherwise the conv wins.
-    if (sh === 1 && sw === 1 && (kh * kw * cin <= 64 || (kh === 1 && kw === 1))) return filterGradByMatMul(xp, dy, filterShape);
-    const xt = swapBatchAndChannels(xp); // [cin, H', W', n]
-    const dyf = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [oh, ow, n, cout]
+    if (sh === 1 && sw === 1 && isThinFilter(filterShape) && x.dtype === "float32" && tf.getKernel(THIN_FILTER_GRAD, tf.getBackend()) !== undefined) {
+      // Thin layers read x unpadded (no padded copy).
+      return tf.engine().runKernel(THIN_FILTER_GRAD, { x, dy }, { filterShape, pad: geom.pad } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    }
+    if (sh === 1 && sw === 1 && (kh * kw * cin <= 64 || (kh === 1 && kw === 1))) {
+      return filterGradByMatMul(padOrCrop4d(x, geom.pad.top, bottom, geom.pad.left, right), dy, filterShape);
+    }
+    const xt = paddedSwapBatchAndChannels(x, geom.pad.top, bottom, geom.pad.left, right); // [cin, H', W', n]
+    const [n] = dy.shape;
+    const dyf = tf.reshape(swapLeadingAxes(tf.reshape(dy, [n, oh * ow, cout])), [oh, ow, n, cout]) as tf.Tensor4D;
     const out = tf.conv2d(xt, dyf, 1, "valid", "NHWC", [sh, sw]); // [cin, kh, kw, cout]
     if (out.shape[0] !== cin || out.shape[1] !== kh || out.shape[2] !== kw || out.shape[3] !== cout) {
       throw new Error(`conv2dFilterGrad: expected [${[cin, kh, kw, cout]}] before transposing, got [${out.shape}]`);
     }
-    return tf.transpose(out, [1, 2, 0, 3]) as tf.Tensor4D;
+    return tf.reshape(swapLeadingAxes(tf.reshape(out, [cin, kh * kw, cout])), [kh, kw, cin, cout]) as tf.Tensor4D;
   });
 }
 
 /**
  * Kernel name: the stride-1 filter gradient of a thin layer in one pass over the pixels.
- * Inputs `xp` (the input already padded to [n, oh+kh−1, ow+kw−1, cin]) and `dy` [n, oh, ow, cout];
- * attr `filterShape` [kh, kw, cin, cout]; output ∂L/∂filter in HWIO. Registered where a backend
- * has it (wasm: `lib/tensor/wasm/simd_kernels.ts`, cout a multiple of 4).
+ * Inputs `x` [n, h, w, cin] and `dy` [n, oh, ow, cout]; attrs `filterShape` [kh, kw, cin, cout]
+ * and optional `pad` {top, left} (default 0): the forward convolution's zero padding, applied
+ * implicitly — allowed only for thin filters (cin ≤ 4); otherwise x comes already padded to
+ * [n, oh+kh−1, ow+kw−1, cin]. Output ∂L/∂filter in HWIO. Registered where a backend has it
+ * (wasm: `lib/tensor/wasm/thin_conv_module.ts` for cin ≤ 4, else `simd_kernels.ts`; cout a
+ * multiple of 4).
  */
 export const THIN_FILTER_GRAD = "EbmThinFilterGrad";
 
 /**
  * Kernel name: `transpose(x, [3, 1, 2, 0])` of a float32 NHWC tensor whose batch and channel
- * counts are multiples of 4 (input `x`, no attrs). Registered where a backend has it (wasm:
- * SIMD 4×4 blocks, about 10× faster than tfjs-wasm's generic transpose for this permutation).
+ * counts are multiples of 4 (input `x`), after zero padding by the optional attr `pad`
+ * {top, bottom, left, right} (non-negative). Registered where a backend has it (wasm: SIMD 4×4
+ * blocks, about 10× faster than tfjs-wasm's generic transpose for this permutation).
  */
 export const SWAP_BATCH_CHANNELS = "EbmSwapBatchChannels";
 
-function swapBatchAndChannels(x: tf.Tensor4D): tf.Tensor4D {
+/**
+ * Kernel name: `transpose(x, [1, 0, 2, …])` of a float32 tensor (input `x`, no attrs): the two
+ * leading axes swapped, the rest moved as contiguous rows. Registered where a backend has it
+ * (wasm: one `memory.copy` per row).
+ */
+export const SWAP_LEADING_AXES = "EbmSwapLeadingAxes";
+
+function swapLeadingAxes(x: tf.Tensor): tf.Tensor {
+  if (tf.getKernel(SWAP_LEADING_AXES, tf.getBackend()) !== undefined && x.dtype === "float32") {
+    return tf.engine().runKernel(SWAP_LEADING_AXES, { x }) as tf.Tensor;
+  }
+  return tf.transpose(x, [1, 0, ...x.shape.slice(2).map((_, i) => i + 2)]);
+}
+
+/** `transpose(padOrCrop4d(x, …), [3, 1, 2, 0])`, padding inside the swap kernel where one exists. */
+function paddedSwapBatchAndChannels(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
   const [n, , , c] = x.shape;
   if (tf.getKernel(SWAP_BATCH_CHANNELS, tf.getBackend()) !== undefined && n % 4 === 0 && c % 4 === 0 && x.dtype === "float32") {
-    return tf.engine().runKernel(SWAP_BATCH_CHANNELS, { x }) as tf.Tensor4D;
+    if (top >= 0 && bottom >= 0 && left >= 0 && right >= 0) {
+      return tf.engine().runKernel(SWAP_BATCH_CHANNELS, { x }, { pad: { top, bottom, left, right } } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    }
+    return tf.engine().runKernel(SWAP_BATCH_CHANNELS, { x: padOrCrop4d(x, top, bottom, left, right) }) as tf.Tensor4D;
   }
-  return tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D;
+  return tf.transpose(padOrCrop4d(x, top, bottom, left, right), [3, 1, 2, 0]) as tf.Tensor4D;
 }
 
 /** Stride-1 filter gradient as [kh·kw·cin, M]·[M, cout] with M = n·oh·ow (xp already padded). */
@@ -115,7 +145,7 @@ function filterGradByMatMul(xp: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [numb
   // The matMul packs its [M, cout] operand each call (M = 102,400 for a 32×32 batch of 100);
   // a direct pass over the pixels avoids that and the kh·kw patch slices.
   if (tf.getKernel(THIN_FILTER_GRAD, tf.getBackend()) !== undefined && cout % 4 === 0 && xp.dtype === "float32") {
-    return tf.engine().runKernel(THIN_FILTER_GRAD, { xp, dy }, { filterShape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    return tf.engine().runKernel(THIN_FILTER_GRAD, { x: xp, dy }, { filterShape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
   }
   const [n, oh, ow] = dy.shape;
   const m = n * oh * ow;
@@ -252,6 +282,12 @@ export function conv2dInputGrad(
   inputShape: [number, number, number, number],
   geom: ConvGeometry,
 ): tf.Tensor4D {
+  const [sh0, sw0] = geom.strides;
+  // Thin stride-1 layers (VanillaNet's first: 32 → 3 channels): a direct SIMD pass where the
+  // backend has one, about 2× XNNPACK's speed on a 3-channel output.
+  if (sh0 === 1 && sw0 === 1 && isThinFilter(filter.shape) && dy.dtype === "float32" && tf.getKernel(THIN_INPUT_GRAD, tf.getBackend()) !== undefined) {
+    return tf.engine().runKernel(THIN_INPUT_GRAD, { dy, filter }, { inputShape, pad: geom.pad } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
   const filters = cachedPhaseFilters(filter, geom);
   return tf.tidy(() => {
     const [n, h, w, cin] = inputShape;
@@ -259,25 +295,34 @@ export function conv2dInputGrad(
     const [sh, sw] = geom.strides;
     const [, oh, ow] = dy.shape;
     const u = Math.ceil(h / sh), v = Math.ceil(w / sw);
-    const rows: tf.Tensor4D[] = [];
+    const phaseOutputs: tf.Tensor4D[] = [];
     for (let a = 0; a < sh; a++) {
       const ta = phaseTaps(a, geom.pad.top, sh, kh);
-      const cols: tf.Tensor4D[] = [];
       for (let b = 0; b < sw; b++) {
         const tb = phaseTaps(b, geom.pad.left, sw, kw);
         const f = filters[a * sw + b];
         if (f === null) {
-          cols.push(tf.zeros([n, u, v, cin]));
+          phaseOutputs.push(tf.zeros([n, u, v, cin]));
           continue;
         }
         // Phase output row t reads dy rows t + q − (m−1) … t + q.
         const top = ta.m - 1 - ta.q, left = tb.m - 1 - tb.q;
         const bottom = u - 1 + ta.q - (oh - 1), right = v - 1 + tb.q - (ow - 1);
-        cols.push(paddedConv(dy, f, top, bottom, left, right));
+        phaseOutputs.push(paddedConv(dy, f, top, bottom, left, right));
       }
-      rows.push(sw === 1 ? cols[0] : tf.reshape(stackPhases(cols, 3), [n, u, v * sw, cin]) as tf.Tensor4D);
     }
-    let dx = sh === 1 ? rows[0] : tf.reshape(stackPhases(rows, 2), [n, u * sh, v * sw, cin]) as tf.Tensor4D;
+    let dx: tf.Tensor4D;
+    if (sh === 2 && sw === 2) {
+      const [p00, p01, p10, p11] = phaseOutputs;
+      dx = interleavePhases2x2(p00, p01, p10, p11);
+    } else {
+      const rows: tf.Tensor4D[] = [];
+      for (let a = 0; a < sh; a++) {
+        const cols = phaseOutputs.slice(a * sw, (a + 1) * sw);
+        rows.push(sw === 1 ? cols[0] : tf.reshape(stackPhases(cols, 3), [n, u, v * sw, cin]) as tf.Tensor4D);
+      }
+      dx = sh === 1 ? rows[0] : tf.reshape(stackPhases(rows, 2), [n, u * sh, v * sw, cin]) as tf.Tensor4D;
+    }
     if (dx.shape[1] !== h || dx.shape[2] !== w) dx = tf.slice(dx, [0, 0, 0, 0], [n, h, w, cin]);
     return dx;
   });

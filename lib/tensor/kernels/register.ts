@@ -12,11 +12,22 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { conv2dFilterGrad, conv2dInputGrad, type ConvGeometry, SWAP_BATCH_CHANNELS, THIN_FILTER_GRAD } from "./conv2d_grads.ts";
+import { conv2dFilterGrad, conv2dInputGrad, type ConvGeometry, SWAP_BATCH_CHANNELS, SWAP_LEADING_AXES, THIN_FILTER_GRAD } from "./conv2d_grads.ts";
 import { maxPoolGrad } from "./max_pool_grad.ts";
-import { interleave2, type KernelArgs, leakyReluGradFromOutput, sumLeadingAxes, swapBatchChannels, thinFilterGrad } from "./wasm_heap_kernels.ts";
-import { INTERLEAVE2 } from "./stack_pair.ts";
-import { LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../nets/kernel_names.ts";
+import {
+  identitySharingData,
+  interleave2,
+  interleavePhases2x2,
+  type KernelArgs,
+  leakyReluGradFromOutput,
+  sumLeadingAxes,
+  swapBatchChannels,
+  swapLeadingAxes,
+  thinFilterGrad,
+} from "./wasm_heap_kernels.ts";
+import { INTERLEAVE2, INTERLEAVE_PHASES_2X2 } from "./stack_pair.ts";
+import { CONV_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../nets/kernel_names.ts";
+import { convBiasLeakyReluWasm, THIN_INPUT_GRAD, thinInputGradWasm } from "./thin_conv.ts";
 
 /** Backends whose stock conv-gradient kernels are replaced. */
 export const BACKENDS_WITH_PROJECT_KERNELS = ["wasm", "cpu"] as const;
@@ -91,10 +102,40 @@ function wasmSumKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
 }
 
 /**
+ * wasm BatchMatMul: rank-2 products with a transpose flag run on explicitly transposed operands,
+ * because tfjs-wasm reaches XNNPACK only without flags (its flagged path is a scalar loop: the
+ * fused dense layer's gradient made ToyNet's weight step 2× slower). Everything else: stock.
+ */
+function wasmBatchMatMulKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const previous = stock.get("wasm/BatchMatMul");
+  if (previous === undefined) throw new Error("Cannot run BatchMatMul on wasm: tfjs-backend-wasm registered no BatchMatMul kernel");
+  const { a, b } = args.inputs;
+  const attrs = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
+  if (a === undefined || b === undefined || a.shape.length !== 2 || b.shape.length !== 2 || !(attrs.transposeA || attrs.transposeB) || a.dtype !== "float32" || b.dtype !== "float32") {
+    return previous.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
+  }
+  const at = attrs.transposeA ? tf.transpose(asTensor(a)) : a, bt = attrs.transposeB ? tf.transpose(asTensor(b)) : b;
+  try {
+    return previous.kernelFunc({ ...args, inputs: { a: at, b: bt }, attrs: { ...attrs, transposeA: false, transposeB: false } } as unknown as Parameters<tf.KernelFunc>[0]);
+  } finally {
+    if (at !== a) (at as tf.Tensor).dispose();
+    if (bt !== b) (bt as tf.Tensor).dispose();
+  }
+}
+
+/** wasm Identity: shares the data (`wasm_heap_kernels.ts`); strings on the stock kernel. */
+function wasmIdentityKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const previous = stock.get("wasm/Identity");
+  if (previous === undefined) throw new Error("Cannot run Identity on wasm: tfjs-backend-wasm registered no Identity kernel");
+  return identitySharingData(args, previous.kernelFunc);
+}
+
+/**
  * Kernels replaced per backend: the wasm MaxPoolGrad is wrong, the conv gradients slow or
  * missing; on wasm the fused layer's activation gradient, bias-gradient sums, the input
  * gradient's phase interleave, thin layers' filter gradients and the filter gradient's
- * batch↔channel transpose run as single passes over the heap.
+ * batch↔channel transpose run as single passes over the heap; Identity shares data; thin stride-1 layers (≤ 4 input
+ * channels) run their fused forward and input gradient as direct SIMD convolutions (`thin_conv.ts`).
  */
 const REPLACEMENTS: Record<string, [string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]][]> = {
   wasm: [
@@ -103,9 +144,15 @@ const REPLACEMENTS: Record<string, [string, (args: KernelArgs) => tf.TensorInfo 
     ["MaxPoolGrad", maxPoolGradKernel],
     [LEAKY_RELU_GRAD_FROM_OUTPUT, leakyReluGradFromOutput],
     ["Sum", wasmSumKernel],
+    ["Identity", wasmIdentityKernel],
+    ["BatchMatMul", wasmBatchMatMulKernel],
     [INTERLEAVE2, interleave2],
+    [INTERLEAVE_PHASES_2X2, interleavePhases2x2],
     [THIN_FILTER_GRAD, thinFilterGrad],
     [SWAP_BATCH_CHANNELS, swapBatchChannels],
+    [SWAP_LEADING_AXES, swapLeadingAxes],
+    [CONV_BIAS_LEAKY_RELU, convBiasLeakyReluWasm],
+    [THIN_INPUT_GRAD, thinInputGradWasm],
   ],
   cpu: [["Conv2DBackpropFilter", filterGradKernel], ["Conv2DBackpropInput", inputGradKernel]],
 };

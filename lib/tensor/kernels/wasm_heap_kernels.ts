@@ -5,8 +5,9 @@
  *   (`lib/tensor/wasm/simd_kernels.ts`) instead of lessEqual + mul + select (three outputs of
  *   the activation's size);
  * - `Sum` over every axis but the last (a bias gradient): per-channel float64 accumulation in one
- *   pass, where tfjs-wasm first transposes the whole tensor so the reduced axes are innermost.
- *   Other reductions go to the stock kernel.
+ *   SIMD pass, where tfjs-wasm first transposes the whole tensor so the reduced axes are innermost.
+ *   Other reductions go to the stock kernel;
+ * - `Identity`: shares the input's data instead of copying it.
  *
  * @example
  * ```ts
@@ -16,30 +17,57 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { simdKernelsFor } from "../wasm/simd_kernels.ts";
+import { isThinFilter, useFma } from "../wasm/thin_conv_module.ts";
+import { runLeakyGrad, runSwapRows, runThinFilterGrad } from "../wasm/thin_conv_helper.ts";
 
 /** The part of tfjs-backend-wasm's BackendWasm that JS kernels use to work on its heap. */
-interface WasmHeapBackend {
+export interface WasmHeapBackend {
+  incRef(dataId: unknown): void;
+  disposeData(dataId: unknown): boolean;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   dataIdMap: { get(dataId: unknown): { memoryOffset: number } };
   wasm: { asm?: { memory?: WebAssembly.Memory }; heapMemory?: WebAssembly.Memory };
 }
 
-/** The backend's heap: exported by tfjs's single-threaded build, kept by `threaded.ts` otherwise. */
-function heap(backend: WasmHeapBackend, kernel: string): WebAssembly.Memory {
+/**
+ * The backend's heap: exported by tfjs's single-threaded build, kept by `threaded.ts` otherwise.
+ *
+ * @example
+ * ```ts
+ * const memory = heap(args.backend as WasmHeapBackend, "EbmThinInputGrad");
+ * ```
+ */
+export function heap(backend: WasmHeapBackend, kernel: string): WebAssembly.Memory {
   const memory = backend.wasm.heapMemory ?? backend.wasm.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) throw new Error(`Cannot run ${kernel} on wasm: the backend's heap memory is not reachable`);
   return memory;
 }
 
-function offset(backend: WasmHeapBackend, info: tf.TensorInfo): number {
+/**
+ * Byte address of a tensor's data in the heap.
+ *
+ * @example
+ * ```ts
+ * const xAddr = offset(backend, args.inputs.x);
+ * ```
+ */
+export function offset(backend: WasmHeapBackend, info: tf.TensorInfo): number {
   return backend.dataIdMap.get(info.dataId).memoryOffset;
 }
 
 /** What tfjs passes to a kernel function. */
 export type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
 
-function input(args: KernelArgs, name: string, kernel: string): tf.TensorInfo {
+/**
+ * A kernel's named input, or an error naming the kernel and input.
+ *
+ * @example
+ * ```ts
+ * const dy = input(args, "dy", "EbmThinInputGrad");
+ * ```
+ */
+export function input(args: KernelArgs, name: string, kernel: string): tf.TensorInfo {
   const info = args.inputs[name];
   if (info === undefined) throw new Error(`Cannot run ${kernel} on wasm: input '${name}' is missing`);
   return info;
@@ -67,7 +95,7 @@ export function leakyReluGradFromOutput(args: KernelArgs): tf.TensorInfo {
   if (dyInfo.dtype !== "float32" || yInfo.dtype !== "float32") throw new Error(`Cannot run ${kernel} on wasm: expected float32 dy and y, got ${dyInfo.dtype} and ${yInfo.dtype}`);
   const alpha = (args.attrs as { alpha: number }).alpha;
   const out = backend.makeOutput(dyInfo.shape, "float32");
-  simdKernelsFor(heap(backend, kernel)).leakyGrad(offset(backend, out), offset(backend, yInfo), offset(backend, dyInfo), tf.util.sizeFromShape(dyInfo.shape), alpha);
+  runLeakyGrad(heap(backend, kernel), offset(backend, out), offset(backend, yInfo), offset(backend, dyInfo), tf.util.sizeFromShape(dyInfo.shape), alpha);
   return out;
 }
 
@@ -95,38 +123,79 @@ export function interleave2(args: KernelArgs): tf.TensorInfo {
 }
 
 /**
- * `EbmThinFilterGrad` (see `conv2d_grads.ts`): the stride-1 filter gradient of a thin layer,
- * accumulated in float32 over the pixels in order, as the matMul it replaces does.
+ * `EbmInterleavePhases2x2` (see `stack_pair.ts`): each output row is one pair interleave of two
+ * phase rows, written once.
  *
  * @example
  * ```ts
- * tf.engine().runKernel("EbmThinFilterGrad", { xp, dy }, { filterShape: [3, 3, 3, 32] });
+ * tf.engine().runKernel("EbmInterleavePhases2x2", { p00, p01, p10, p11 }); // [n,u,v,c] ×4 → [n,2u,2v,c]
  * ```
  */
-export function thinFilterGrad(args: KernelArgs): tf.TensorInfo {
-  const kernel = "EbmThinFilterGrad";
+export function interleavePhases2x2(args: KernelArgs): tf.TensorInfo {
+  const kernel = "EbmInterleavePhases2x2";
   const backend = args.backend as WasmHeapBackend;
-  const xp = input(args, "xp", kernel), dy = input(args, "dy", kernel);
-  const [kh, kw, cin, cout] = (args.attrs as { filterShape: number[] }).filterShape;
-  const [n, oh, ow, dyc] = dy.shape, [xn, hp, wp, xc] = xp.shape;
-  if (xp.dtype !== "float32" || dy.dtype !== "float32" || xn !== n || xc !== cin || dyc !== cout || hp !== oh + kh - 1 || wp !== ow + kw - 1 || cout % 4 !== 0) {
-    throw new Error(`Cannot run ${kernel} on wasm: xp [${xp.shape}] and dy [${dy.shape}] do not fit filter [${kh},${kw},${cin},${cout}] at stride 1 (cout must be a multiple of 4)`);
+  const phases = ["p00", "p01", "p10", "p11"].map((k) => input(args, k, kernel));
+  const shape = phases[0].shape;
+  if (shape.length !== 4 || phases.some((p) => p.dtype !== "float32" || !tf.util.arraysEqual(p.shape, shape))) {
+    throw new Error(`Cannot run ${kernel} on wasm: expected four float32 [n, u, v, c] tensors of one shape, got ${phases.map((p) => `[${p.shape}] ${p.dtype}`).join(", ")}`);
   }
-  const out = backend.makeOutput([kh, kw, cin, cout], "float32");
-  (backend.typedArrayFromHeap(out) as Float32Array).fill(0); // the kernel accumulates into it
-  if (n * oh * ow > 0) {
-    simdKernelsFor(heap(backend, kernel)).thinFilterGrad(offset(backend, out), offset(backend, xp), offset(backend, dy), n, oh, ow, kh, kw, cin, cout, wp);
+  const [n, u, v, c] = shape;
+  const out = backend.makeOutput([n, 2 * u, 2 * v, c], "float32");
+  if (n * u * v * c === 0) return out;
+  const simd = simdKernelsFor(heap(backend, kernel));
+  const [a00, a01, a10, a11] = phases.map((p) => offset(backend, p));
+  const o = offset(backend, out), inRow = v * c * 4, outRow = 2 * inRow;
+  for (let r = 0; r < n * u; r++) {
+    simd.interleave2(o + 2 * r * outRow, a00 + r * inRow, a01 + r * inRow, v, c * 4);
+    simd.interleave2(o + (2 * r + 1) * outRow, a10 + r * inRow, a11 + r * inRow, v, c * 4);
   }
   return out;
 }
 
 /**
- * `EbmSwapBatchChannels` (see `conv2d_grads.ts`): [n, h, w, c] → [c, h, w, n] for n and c
- * multiples of 4.
+ * `EbmThinFilterGrad` (see `conv2d_grads.ts`): the stride-1 filter gradient of a thin layer,
+ * accumulated in float32 over the pixels in order, as the matMul it replaces does.
  *
  * @example
  * ```ts
- * tf.engine().runKernel("EbmSwapBatchChannels", { x }); // [100, 34, 34, 32] → [32, 34, 34, 100]
+ * tf.engine().runKernel("EbmThinFilterGrad", { x, dy }, { filterShape: [3, 3, 3, 32], pad: { top: 1, left: 1 } });
+ * ```
+ */
+export function thinFilterGrad(args: KernelArgs): tf.TensorInfo {
+  const kernel = "EbmThinFilterGrad";
+  const backend = args.backend as WasmHeapBackend;
+  const x = input(args, "x", kernel), dy = input(args, "dy", kernel);
+  const attrs = args.attrs as { filterShape: number[]; pad?: { top: number; left: number } };
+  const [kh, kw, cin, cout] = attrs.filterShape;
+  const { top, left } = attrs.pad ?? { top: 0, left: 0 };
+  const [n, oh, ow, dyc] = dy.shape, [xn, h, wd, xc] = x.shape;
+  const thin = isThinFilter([kh, kw, cin, cout]);
+  if (x.dtype !== "float32" || dy.dtype !== "float32" || xn !== n || xc !== cin || dyc !== cout || cout % 4 !== 0 || !(top >= 0 && left >= 0) ||
+    (!thin && (top !== 0 || left !== 0 || h !== oh + kh - 1 || wd !== ow + kw - 1))) {
+    throw new Error(
+      `Cannot run ${kernel} on wasm: x [${x.shape}] and dy [${dy.shape}] do not fit filter [${kh},${kw},${cin},${cout}] at stride 1 with padding ${top},${left} (cout must be a multiple of 4; x must come padded unless cin ≤ 4)`,
+    );
+  }
+  const out = backend.makeOutput([kh, kw, cin, cout], "float32");
+  (backend.typedArrayFromHeap(out) as Float32Array).fill(0); // the kernels accumulate into it
+  if (n * oh * ow > 0 && thin) {
+    // ≤ 4 input channels: register-blocked per output row (about 3× the pixel-by-pixel pass),
+    // reading the unpadded input (taps in the border are skipped).
+    runThinFilterGrad(heap(backend, kernel), cin, cout, useFma(), { acc: offset(backend, out), x: offset(backend, x), dy: offset(backend, dy), n, oh, ow, kh, kw, h, wd, pt: top, pl: left });
+  } else if (n * oh * ow > 0) {
+    simdKernelsFor(heap(backend, kernel)).thinFilterGrad(offset(backend, out), offset(backend, x), offset(backend, dy), n, oh, ow, kh, kw, cin, cout, wd);
+  }
+  return out;
+}
+
+/**
+ * `EbmSwapBatchChannels` (see `conv2d_grads.ts`): [n, h, w, c] → [c, h + top + bottom,
+ * w + left + right, n] for n and c multiples of 4, zero-padded by the optional attr `pad`
+ * {top, bottom, left, right} (non-negative; a padded copy of x was a separate pass before).
+ *
+ * @example
+ * ```ts
+ * tf.engine().runKernel("EbmSwapBatchChannels", { x }, { pad: { top: 1, bottom: 1, left: 1, right: 1 } }); // [100, 32, 32, 32] → [32, 34, 34, 100]
  * ```
  */
 export function swapBatchChannels(args: KernelArgs): tf.TensorInfo {
@@ -137,9 +206,71 @@ export function swapBatchChannels(args: KernelArgs): tf.TensorInfo {
   if (x.shape.length !== 4 || x.dtype !== "float32" || n % 4 !== 0 || c % 4 !== 0) {
     throw new Error(`Cannot run ${kernel} on wasm: expected a float32 [n, h, w, c] tensor with n and c multiples of 4, got [${x.shape}] ${x.dtype}`);
   }
-  const out = backend.makeOutput([c, h, w, n], "float32");
-  if (n * h * w * c > 0) simdKernelsFor(heap(backend, kernel)).swapOuterInner(offset(backend, out), offset(backend, x), n, h * w, c);
+  const pad = (args.attrs as { pad?: { top: number; bottom: number; left: number; right: number } } | undefined)?.pad ?? { top: 0, bottom: 0, left: 0, right: 0 };
+  const { top, bottom, left, right } = pad;
+  if (![top, bottom, left, right].every((v) => Number.isInteger(v) && v >= 0)) {
+    throw new Error(`Cannot run ${kernel} on wasm: pad must be non-negative integers, got ${JSON.stringify(pad)}`);
+  }
+  const hp = h + top + bottom, wp = w + left + right;
+  const out = backend.makeOutput([c, hp, wp, n], "float32");
+  if (c * hp * wp * n === 0) return out;
+  const rowFloats = wp * n, channelFloats = hp * rowFloats;
+  if (top + bottom + left + right > 0) {
+    // Zero the border of each channel's padded image; the swap fills the inside.
+    const values = backend.typedArrayFromHeap(out) as Float32Array;
+    for (let ch = 0; ch < c; ch++) {
+      const base = ch * channelFloats;
+      values.fill(0, base, base + top * rowFloats);
+      values.fill(0, base + (top + h) * rowFloats, base + channelFloats);
+      for (let y = top; y < top + h; y++) {
+        values.fill(0, base + y * rowFloats, base + y * rowFloats + left * n);
+        values.fill(0, base + (y + 1) * rowFloats - right * n, base + (y + 1) * rowFloats);
+      }
+    }
+  }
+  if (h * w > 0) {
+    const dst = offset(backend, out) + (top * wp + left) * n * 4, src = offset(backend, x);
+    runSwapRows(heap(backend, kernel), [dst, src, n, w, c, h * w * c * 4, channelFloats * 4], h, rowFloats * 4, w * c * 4);
+  }
   return out;
+}
+
+/**
+ * `EbmSwapLeadingAxes` (see `conv2d_grads.ts`): [a, b, …rest] → [b, a, …rest], one row copy per
+ * (a, b) pair (tfjs-wasm's generic transpose walks every element).
+ *
+ * @example
+ * ```ts
+ * tf.engine().runKernel("EbmSwapLeadingAxes", { x }); // [100, 256, 64] → [256, 100, 64]
+ * ```
+ */
+export function swapLeadingAxes(args: KernelArgs): tf.TensorInfo {
+  const kernel = "EbmSwapLeadingAxes";
+  const backend = args.backend as WasmHeapBackend;
+  const x = input(args, "x", kernel);
+  if (x.shape.length < 2 || x.dtype !== "float32") throw new Error(`Cannot run ${kernel} on wasm: expected a float32 tensor of rank ≥ 2, got [${x.shape}] ${x.dtype}`);
+  const [a, b, ...rest] = x.shape;
+  const out = backend.makeOutput([b, a, ...rest], "float32");
+  const rowBytes = tf.util.sizeFromShape(rest) * 4;
+  if (a * b * rowBytes > 0) simdKernelsFor(heap(backend, kernel)).swapOuterRows(offset(backend, out), offset(backend, x), a, b, rowBytes);
+  return out;
+}
+
+/**
+ * `Identity` (tf.clone) that shares the input's heap data, as tfjs-cpu's does: tensors are
+ * immutable, and tfjs saves every output a gradient needs through a clone, so the stock copy
+ * (a full memcpy of each fused layer's output per step) bought nothing. Strings go to `fallback`.
+ *
+ * @example
+ * ```ts
+ * const kernelFunc = (args) => identitySharingData(args, stockIdentity.kernelFunc);
+ * ```
+ */
+export function identitySharingData(args: KernelArgs, fallback: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const x = input(args, "x", "Identity");
+  if (x.dtype === "string") return fallback(args as unknown as Parameters<tf.KernelFunc>[0]);
+  (args.backend as WasmHeapBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
 /**
@@ -161,11 +292,18 @@ export function sumLeadingAxes(args: KernelArgs, fallback: tf.KernelFunc): tf.Te
   const backend = args.backend as WasmHeapBackend;
   const channels = x.shape[rank - 1];
   const out = backend.makeOutput(keepDims ? [...new Array(rank - 1).fill(1), channels] : [channels], "float32");
-  const values = float32(backend, x, "Sum"), result = float32(backend, out, "Sum");
-  const acc = new Float64Array(channels);
-  for (let base = 0; base < values.length; base += channels) {
-    for (let c = 0; c < channels; c++) acc[c] += values[base + c];
+  float32(backend, x, "Sum");
+  const rows = channels === 0 ? 0 : tf.util.sizeFromShape(x.shape) / channels;
+  // float64 accumulators in the heap (a scratch tensor's memory), widened sums in row order.
+  const scratch = backend.makeOutput([2 * channels], "float32");
+  try {
+    const accAddr = offset(backend, scratch);
+    const memory = heap(backend, "Sum");
+    new Float64Array(memory.buffer, accAddr, channels).fill(0);
+    if (rows > 0) simdKernelsFor(memory).sumRows(accAddr, offset(backend, x), rows, channels);
+    float32(backend, out, "Sum").set(new Float64Array(memory.buffer, accAddr, channels));
+  } finally {
+    backend.disposeData(scratch.dataId);
   }
-  result.set(acc);
   return out;
 }

@@ -17,6 +17,7 @@ import { BackendWasm, getThreadsCount, setThreadsCount } from "@tensorflow/tfjs-
 import { startThreadedModule } from "./threaded.ts";
 import { findPoolSwitch, type PoolSwitch, usePoolFor } from "./pool_switch.ts";
 import { recordWasmStart } from "./start_info.ts";
+import { stopThinHelper } from "./thin_conv_helper.ts";
 
 type Factory = () => tf.KernelBackend | Promise<tf.KernelBackend>;
 
@@ -44,6 +45,12 @@ async function startThreaded(requested: number, timeoutMs: number | undefined): 
     const { module, threads } = await startThreadedModule(requested, timeoutMs);
     setThreadsCount(threads);
     const backend = new BackendWasm(module as never);
+    // The thin-convolution helper thread shares this heap: it ends with the backend.
+    const dispose = backend.dispose.bind(backend);
+    backend.dispose = () => {
+      stopThinHelper(module.heapMemory as WebAssembly.Memory);
+      dispose();
+    };
     const actual = getThreadsCount();
     if (actual === threads) {
       try {

@@ -12,8 +12,18 @@
  * - `thinFilterGrad(acc, xp, dy, n, oh, ow, kh, kw, cin, cout, wp)`: the stride-1 filter gradient
  *   `acc[a, b, ci, co] += Σ xp[n, h+a, w+b, ci] · dy[n, h, w, co]` (xp already padded, `wp` its
  *   width; `cout` a multiple of 4), accumulated pixel by pixel in float32 like a GEMM over them;
- * - `swapOuterInner(dst, src, a, m, c)`: [a, m, c] → [c, m, a] (a and c multiples of 4), in 4×4
- *   blocks transposed with shuffles: the filter gradient's batch↔channel transpose.
+ * - `swapOuterInner(dst, src, a, m, c, srcStrideA, dstStrideC)`: [a, m, c] → [c, m, a] (a and c
+ *   multiples of 4), in 4×4 blocks transposed with shuffles: the filter gradient's batch↔channel
+ *   transpose. Strides (bytes) between consecutive a in src and consecutive c in dst let a call
+ *   move one image row into a padded layout (`m·c·4` and `m·a·4` when dense);
+ * - `swapRows(dst, src, a, w, c, srcStrideA, dstStrideC, y0, y1, dstRowBytes, srcRowBytes)`:
+ *   `swapOuterInner` for each image row y in [y0, y1) (m = w), at `dst + y·dstRowBytes` and
+ *   `src + y·srcRowBytes`: the swap into a zero-padded layout, splittable by rows;
+ * - `swapOuterRows(dst, src, a, b, rowBytes)`: [a, b, row] → [b, a, row] with one `memory.copy`
+ *   per row (the filter gradient's dy and output transposes);
+ * - `sumRows(acc, src, rows, cols)`: `acc[j] += Σ_r src[r, j]` with float64 accumulators `acc`
+ *   (8-byte aligned), each column summed row by row in order (bias gradients): the float32
+ *   values are widened exactly, so this equals a float64 JS loop bit for bit.
  *
  * @example
  * ```ts
@@ -29,7 +39,10 @@ export interface SimdKernels {
   leakyGrad(dx: number, y: number, dy: number, n: number, alpha: number): void;
   interleave2(dst: number, a: number, b: number, rows: number, rowBytes: number): void;
   thinFilterGrad(acc: number, xp: number, dy: number, n: number, oh: number, ow: number, kh: number, kw: number, cin: number, cout: number, wp: number): void;
-  swapOuterInner(dst: number, src: number, a: number, m: number, c: number): void;
+  swapOuterInner(dst: number, src: number, a: number, m: number, c: number, srcStrideA: number, dstStrideC: number): void;
+  sumRows(acc: number, src: number, rows: number, cols: number): void;
+  swapOuterRows(dst: number, src: number, a: number, b: number, rowBytes: number): void;
+  swapRows(dst: number, src: number, a: number, w: number, c: number, srcStrideA: number, dstStrideC: number, y0: number, y1: number, dstRowBytes: number, srcRowBytes: number): void;
 }
 
 const op = {
@@ -191,19 +204,19 @@ function shuffleLanes(lanes: number[]): number[] {
 }
 
 /**
- * swapOuterInner(dst, src, A, M, C). Locals: 5 m, 6 a, 7 c, 8 srcRowBytes (M·C·4),
- * 9 dstColBytes (M·A·4), 10 s (address of src[a, m, c]), 11 d (address of dst[c, m, a]),
- * 12–15 rows r0–r3, 16–19 half-transposed t0–t3 (v128).
+ * swapOuterInner(dst, src, A, M, C, srcStrideA, dstStrideC). Locals: 7 m, 8 a, 9 c,
+ * 10 s (address of src[a, m, c]), 11 d (address of dst[c, m, a]), 12–15 rows r0–r3,
+ * 16–19 half-transposed t0–t3 (v128).
  */
 function swapOuterInnerBody(): number[] {
-  const [DST, SRC, A_N, M_N, C_N, M, A, C, RS, DS, SP, DP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const [DST, SRC, A_N, M_N, C_N, RS, DS, M, A, C, SP, DP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const R = [12, 13, 14, 15], TT = [16, 17, 18, 19];
   const get = op.localGet, set = op.localSet, mul = [0x6c], one = op.i32Const(1), four = op.i32Const(4);
   const addr = (base: number, k: number, stride: number) => [...get(base), ...(k === 0 ? [] : [...get(stride), ...op.i32Const(k), ...mul, ...op.i32Add])];
   const body = [
-    // s = src + ((a·M + m)·C + c)·4 ; d = dst + ((c·M + m)·A + a)·4
-    ...get(A), ...get(M_N), ...mul, ...get(M), ...op.i32Add, ...get(C_N), ...mul, ...get(C), ...op.i32Add, ...op.i32Const(2), ...op.i32Shl, ...get(SRC), ...op.i32Add, ...set(SP),
-    ...get(C), ...get(M_N), ...mul, ...get(M), ...op.i32Add, ...get(A_N), ...mul, ...get(A), ...op.i32Add, ...op.i32Const(2), ...op.i32Shl, ...get(DST), ...op.i32Add, ...set(DP),
+    // s = src + a·srcStrideA + (m·C + c)·4 ; d = dst + c·dstStrideC + (m·A + a)·4
+    ...get(A), ...get(RS), ...mul, ...get(M), ...get(C_N), ...mul, ...get(C), ...op.i32Add, ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...get(SRC), ...op.i32Add, ...set(SP),
+    ...get(C), ...get(DS), ...mul, ...get(M), ...get(A_N), ...mul, ...get(A), ...op.i32Add, ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...get(DST), ...op.i32Add, ...set(DP),
     ...[0, 1, 2, 3].flatMap((i) => [...addr(SP, i, RS), ...op.v128Load, ...set(R[i])]),
     ...get(R[0]), ...get(R[1]), ...shuffleLanes([0, 4, 1, 5]), ...set(TT[0]),
     ...get(R[0]), ...get(R[1]), ...shuffleLanes([2, 6, 3, 7]), ...set(TT[1]),
@@ -216,8 +229,6 @@ function swapOuterInnerBody(): number[] {
   ];
   const reset = (local: number) => [...op.i32Const(0), ...set(local)];
   const code = [
-    ...get(M_N), ...get(C_N), ...mul, ...op.i32Const(2), ...op.i32Shl, ...set(RS),
-    ...get(M_N), ...get(A_N), ...mul, ...op.i32Const(2), ...op.i32Shl, ...set(DS),
     ...reset(M),
     ...countedLoop(M, M_N, one, [
       ...reset(A),
@@ -228,7 +239,85 @@ function swapOuterInnerBody(): number[] {
     ]),
     ...op.end,
   ];
-  return funcBody([[7, T.i32], [8, T.v128]], code);
+  return funcBody([[5, T.i32], [8, T.v128]], code);
+}
+
+/**
+ * sumRows(acc, src, rows, cols). Locals: 4 r, 5 p (address of src[r, 0]), 6 j (bytes into the
+ * row), 7 cols4 (bytes of the 4-lane part), 8 colsBytes, 9 a (address of acc[j]); v128: 10 v.
+ */
+function sumRowsBody(): number[] {
+  const [ACC, SRC, ROWS, COLS, R, P, J, COLS4, COLSB, A] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const V = 10;
+  const get = op.localGet, set = op.localSet, one = op.i32Const(1);
+  const promoteLow = [SIMD, 0x5f], f64x2Add = [SIMD, 0xf0, 0x01];
+  const v128LoadAt = (offset: number) => [SIMD, 0x00, 3, ...uleb(offset)], v128StoreAt = (offset: number) => [SIMD, 0x0b, 3, ...uleb(offset)];
+  const code = [
+    ...get(COLS), ...op.i32Const(2), ...op.i32Shl, ...set(COLSB),
+    ...get(COLSB), ...op.i32Const(0x7ffffff0), ...op.i32And, ...set(COLS4),
+    ...get(SRC), ...set(P),
+    ...op.i32Const(0), ...set(R),
+    ...countedLoop(R, ROWS, one, [
+      ...op.i32Const(0), ...set(J),
+      // four columns at a time: acc (f64) at 2·j bytes
+      ...countedLoop(J, COLS4, op.i32Const(16), [
+        ...get(P), ...get(J), ...op.i32Add, ...op.v128Load, ...set(V),
+        ...get(ACC), ...get(J), ...op.i32Const(1), ...op.i32Shl, ...op.i32Add, ...set(A),
+        ...get(A), ...get(A), ...v128LoadAt(0), ...get(V), ...promoteLow, ...f64x2Add, ...v128StoreAt(0),
+        ...get(A), ...get(A), ...v128LoadAt(16), ...get(V), ...get(V), ...shuffleLanes([2, 3, 0, 1]), ...promoteLow, ...f64x2Add, ...v128StoreAt(16),
+      ]),
+      // the last cols mod 4 one by one
+      ...countedLoop(J, COLSB, op.i32Const(4), [
+        ...get(ACC), ...get(J), ...op.i32Const(1), ...op.i32Shl, ...op.i32Add, ...set(A),
+        ...get(A), ...get(A), 0x2b, 3, 0, ...get(P), ...get(J), ...op.i32Add, ...op.f32Load(), 0xbb, 0xa0, 0x39, 3, 0,
+      ]),
+      ...get(P), ...get(COLSB), ...op.i32Add, ...set(P),
+    ]),
+    ...op.end,
+  ];
+  return funcBody([[6, T.i32], [1, T.v128]], code);
+}
+
+/**
+ * swapOuterRows(dst, src, A, B, rowBytes). Locals: 5 i (0…B), 6 o (0…A), 7 d (address of dst
+ * row i·A + o, advancing), 8 s (address of src row o·B + i).
+ */
+function swapOuterRowsBody(): number[] {
+  const [DST, SRC, A_N, B_N, LEN, I, O, D, S] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const get = op.localGet, set = op.localSet, mul = [0x6c], one = op.i32Const(1);
+  const code = [
+    ...get(DST), ...set(D),
+    ...op.i32Const(0), ...set(I),
+    ...countedLoop(I, B_N, one, [
+      // s = src + i·rowBytes, then + B·rowBytes per o
+      ...get(SRC), ...get(I), ...get(LEN), ...mul, ...op.i32Add, ...set(S),
+      ...op.i32Const(0), ...set(O),
+      ...countedLoop(O, A_N, one, [
+        ...get(D), ...get(S), ...get(LEN), ...op.memoryCopy,
+        ...get(D), ...get(LEN), ...op.i32Add, ...set(D),
+        ...get(S), ...get(B_N), ...get(LEN), ...mul, ...op.i32Add, ...set(S),
+      ]),
+    ]),
+    ...op.end,
+  ];
+  return funcBody([[4, T.i32]], code);
+}
+
+/** swapRows: calls function `swapIndex` (swapOuterInner) per row; local 11 y. */
+function swapRowsBody(swapIndex: number): number[] {
+  const [DST, SRC, A, W, C, RS, DS, Y0, Y1, DROW, SROW, Y] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const get = op.localGet, set = op.localSet, mul = [0x6c];
+  const code = [
+    ...get(Y0), ...set(Y),
+    ...countedLoop(Y, Y1, op.i32Const(1), [
+      ...get(DST), ...get(Y), ...get(DROW), ...mul, ...op.i32Add,
+      ...get(SRC), ...get(Y), ...get(SROW), ...mul, ...op.i32Add,
+      ...get(A), ...get(W), ...get(C), ...get(RS), ...get(DS),
+      0x10, ...uleb(swapIndex),
+    ]),
+    ...op.end,
+  ];
+  return funcBody([[1, T.i32]], code);
 }
 
 /** The module importing `env.memory` (shared: limits must declare a maximum, 4 GiB here). */
@@ -240,16 +329,21 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
       [0x60, 5, T.i32, T.i32, T.i32, T.i32, T.f32, 0],
       [0x60, 5, T.i32, T.i32, T.i32, T.i32, T.i32, 0],
       [0x60, 11, ...new Array(11).fill(T.i32), 0],
+      [0x60, 4, T.i32, T.i32, T.i32, T.i32, 0],
+      [0x60, 7, ...new Array(7).fill(T.i32), 0],
     ])),
     ...section(2, vec([[...name("env"), ...name("memory"), 0x02, ...memoryType]])),
-    ...section(3, vec([[0], [1], [2], [1]])),
+    ...section(3, vec([[0], [1], [2], [4], [3], [1], [2]])),
     ...section(7, vec([
       [...name("leakyGrad"), 0x00, 0],
       [...name("interleave2"), 0x00, 1],
       [...name("thinFilterGrad"), 0x00, 2],
       [...name("swapOuterInner"), 0x00, 3],
+      [...name("sumRows"), 0x00, 4],
+      [...name("swapOuterRows"), 0x00, 5],
+      [...name("swapRows"), 0x00, 6],
     ])),
-    ...section(10, vec([leakyGradBody(), interleave2Body(), thinFilterGradBody(), swapOuterInnerBody()])),
+    ...section(10, vec([leakyGradBody(), interleave2Body(), thinFilterGradBody(), swapOuterInnerBody(), sumRowsBody(), swapOuterRowsBody(), swapRowsBody(3)])),
   ]);
 }
 
@@ -279,6 +373,9 @@ export function simdKernelsFor(memory: WebAssembly.Memory): SimdKernels {
       interleave2: exports.interleave2 as SimdKernels["interleave2"],
       thinFilterGrad: exports.thinFilterGrad as SimdKernels["thinFilterGrad"],
       swapOuterInner: exports.swapOuterInner as SimdKernels["swapOuterInner"],
+      sumRows: exports.sumRows as SimdKernels["sumRows"],
+      swapOuterRows: exports.swapOuterRows as SimdKernels["swapOuterRows"],
+      swapRows: exports.swapRows as SimdKernels["swapRows"],
     };
     instances.set(memory, kernels);
   }
