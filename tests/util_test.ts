@@ -1,4 +1,5 @@
 import { Random } from "../lib/util/random.ts";
+import { readEnv, readEnvInteger, readEnvSwitch } from "../lib/util/env.ts";
 import { decodeSafetensors, encodeSafetensors } from "../lib/util/safetensors.ts";
 import { assert } from "./assert.ts";
 
@@ -54,3 +55,36 @@ Deno.test("safetensors: truncated data is a clear error", () => {
   }
   assert(message.includes("'x.safetensors'") && message.includes("tensor 'a'"), `message was: ${message}`);
 });
+
+Deno.test("env: unset or blank means the default; malformed values name the variable and value", () => {
+  const name = "EBM_TEST_ENV_KNOB";
+  try {
+    Deno.env.delete(name);
+    assert(readEnv(name) === undefined && readEnvInteger(name, 1) === undefined && readEnvSwitch(name) === undefined, "unset is not undefined");
+    Deno.env.set(name, "  ");
+    assert(readEnvInteger(name, 0) === undefined, "blank is not undefined");
+    Deno.env.set(name, " 3 ");
+    assert(readEnv(name) === "3" && readEnvInteger(name, 1) === 3, "trimmed integer not read");
+    Deno.env.set(name, "0");
+    assert(readEnvInteger(name, 0) === 0 && readEnvSwitch(name) === false, "0 not read");
+    assertThrowsMessage(() => readEnvInteger(name, 1), "Cannot read env EBM_TEST_ENV_KNOB: expected a positive integer, got '0'");
+    Deno.env.set(name, "1.5");
+    assertThrowsMessage(() => readEnvInteger(name, 0), "Cannot read env EBM_TEST_ENV_KNOB: expected a non-negative integer, got '1.5'");
+    Deno.env.set(name, "yes");
+    assertThrowsMessage(() => readEnvSwitch(name), "Cannot read env EBM_TEST_ENV_KNOB: expected 0 or 1, got 'yes'");
+    Deno.env.set(name, "1");
+    assert(readEnvSwitch(name) === true, "1 is not on");
+  } finally {
+    Deno.env.delete(name);
+  }
+});
+
+function assertThrowsMessage(fn: () => unknown, message: string): void {
+  try {
+    fn();
+  } catch (e) {
+    assert((e as Error).message === message, `wrong message: ${(e as Error).message}`);
+    return;
+  }
+  throw new Error(`expected an error: ${message}`);
+}

@@ -22,6 +22,7 @@
  * ```
  * @module
  */
+import { readEnvInteger } from "../../util/env.ts";
 
 /** The env var that sets the pool's cap in MiB of free buffers ("0" turns pooling off). */
 export const POOL_ENV = "EBM_NATIVE_POOL_MB";
@@ -137,14 +138,5 @@ export class BufferPool {
  * ```
  */
 export function resolvePoolBytes(): number {
-  let raw: string | undefined;
-  try {
-    raw = Deno.env.get(POOL_ENV);
-  } catch {
-    raw = undefined;
-  }
-  if (raw === undefined || raw === "") return DEFAULT_POOL_MB * 2 ** 20;
-  const mb = Number(raw);
-  if (!Number.isInteger(mb) || mb < 0) throw new Error(`Cannot read env ${POOL_ENV}: expected a non-negative integer (MiB), got '${raw}'`);
-  return mb * 2 ** 20;
+  return (readEnvInteger(POOL_ENV, 0) ?? DEFAULT_POOL_MB) * 2 ** 20;
 }

@@ -15,6 +15,7 @@
  * ```
  * @module
  */
+import { readEnvSwitch } from "../../util/env.ts";
 
 /** The env var that turns the heap tuning off ("0"). */
 export const HEAP_REUSE_ENV = "EBM_NATIVE_HEAP_REUSE";
@@ -32,16 +33,7 @@ const THRESHOLD_BYTES = 1 << 30;
  * `EBM_NATIVE_HEAP_REUSE` throws.
  */
 export function keepFreedBuffersInHeap(): string {
-  let setting: string | undefined;
-  try {
-    setting = Deno.env.get(HEAP_REUSE_ENV);
-  } catch {
-    setting = undefined;
-  }
-  if (setting === "0") return `off (${HEAP_REUSE_ENV}=0)`;
-  if (setting !== undefined && setting !== "" && setting !== "1") {
-    throw new Error(`Cannot read env ${HEAP_REUSE_ENV}: expected 0 or 1, got '${setting}'`);
-  }
+  if (readEnvSwitch(HEAP_REUSE_ENV) === false) return `off (${HEAP_REUSE_ENV}=0)`;
   try {
     const libc = Deno.dlopen("libc.so.6", { mallopt: { parameters: ["i32", "i32"], result: "i32" } } as const);
     const trim = libc.symbols.mallopt(M_TRIM_THRESHOLD, THRESHOLD_BYTES);

@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { readEnv } from "../../util/env.ts";
 
 /** The FFI signatures of the oneDNN 2.x functions this backend calls. */
 export const DNNL_SYMBOLS = {
@@ -78,15 +79,6 @@ export const DNNL_FILE_NAMES = ["libdnnl.so.3", "libdnnl.so.2"] as const;
 
 /** The env var naming an explicit libdnnl path. */
 export const DNNL_PATH_ENV = "EBM_DNNL_PATH";
-
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    // Without --allow-env the explicit path cannot be honoured; the default names still can.
-    return undefined;
-  }
-}
 
 /** Reads `dnnl_version()`'s struct {int major, minor, patch; const char *hash; ...}. */
 function readVersion(lib: Deno.DynamicLibrary<{ dnnl_version: { parameters: []; result: "pointer" } }>) {

@@ -10,26 +10,14 @@
  * ```
  * @module
  */
+import { readEnvInteger } from "../../util/env.ts";
 
 /** The env var that overrides the thread count. */
 export const THREADS_ENV = "EBM_NATIVE_THREADS";
 
 /** `EBM_NATIVE_THREADS` if set (a positive integer), else the number of available cores. */
 export function resolveThreadCount(): number {
-  let raw: string | undefined;
-  try {
-    raw = Deno.env.get(THREADS_ENV);
-  } catch {
-    raw = undefined;
-  }
-  if (raw !== undefined && raw !== "") {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new Error(`Cannot read env ${THREADS_ENV}: expected a positive integer, got '${raw}'`);
-    }
-    return n;
-  }
-  return Math.max(1, navigator.hardwareConcurrency || 1);
+  return readEnvInteger(THREADS_ENV, 1) ?? Math.max(1, navigator.hardwareConcurrency || 1);
 }
 
 const GOMP_NAMES = ["libgomp.so.1"] as const;

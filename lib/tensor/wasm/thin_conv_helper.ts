@@ -23,6 +23,7 @@ import { Worker as NodeWorker } from "node:worker_threads";
 import { thinConvKernelsFor } from "./thin_conv_module.ts";
 import { simdKernelsFor } from "./simd_kernels.ts";
 import { ARGS, CIN, CONTROL_BYTES, COUT, DONE, FAILED, FMA, OP, OP_FILTER_GRAD, OP_FORWARD, OP_INPUT_GRAD, OP_LEAKY_GRAD, OP_STOP, OP_SWAP_ROWS, READY, SEQ } from "./thin_conv_control.ts";
+import { readEnvSwitch } from "../../util/env.ts";
 
 /** Below this many output elements a call stays on the calling thread. */
 export const THIN_SPLIT_MIN_ELEMENTS = 32_768;
@@ -56,11 +57,7 @@ function startHelper(memory: WebAssembly.Memory): Helper {
 export const WASM_HELPER_ENV = "EBM_WASM_HELPER";
 
 function helperDisabled(): boolean {
-  try {
-    return Deno.env.get(WASM_HELPER_ENV) === "0";
-  } catch {
-    return false; // no env permission: the default
-  }
+  return readEnvSwitch(WASM_HELPER_ENV) === false;
 }
 
 function readyHelper(memory: WebAssembly.Memory): Helper | null {

@@ -32,6 +32,7 @@
  * @module
  */
 import { funcBody, name, section, SIMD, sleb, T, uleb, vec, WASM_HEADER } from "./wasm_encoding.ts";
+import { readEnvSwitch } from "../../util/env.ts";
 
 /** The two kernels of one (cin, cout) specialisation, bound to one heap. */
 export interface ThinConvKernels {
@@ -302,13 +303,7 @@ export const WASM_FMA_ENV = "EBM_WASM_FMA";
  * ```
  */
 export function useFma(): boolean {
-  let raw: string | undefined;
-  try {
-    raw = Deno.env.get(WASM_FMA_ENV);
-  } catch {
-    raw = undefined; // no env permission: the default
-  }
-  return raw !== "0" && relaxedSimdAvailable();
+  return readEnvSwitch(WASM_FMA_ENV) !== false && relaxedSimdAvailable();
 }
 
 /**

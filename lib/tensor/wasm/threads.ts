@@ -12,6 +12,7 @@
  * @module
  */
 import { isMainThread } from "node:worker_threads";
+import { readEnv, readEnvInteger } from "../../util/env.ts";
 
 /** The env var that sets the wasm backend's thread count. */
 export const WASM_THREADS_ENV = "EBM_WASM_THREADS";
@@ -27,17 +28,8 @@ export const WASM_THREADS_ENV = "EBM_WASM_THREADS";
  * ```
  */
 export function resolveWasmThreads(): number {
-  let raw: string | undefined;
-  try {
-    raw = Deno.env.get(WASM_THREADS_ENV);
-  } catch {
-    raw = undefined; // no env permission: use the default
-  }
-  if (raw !== undefined && raw.trim() !== "") {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`Cannot read env ${WASM_THREADS_ENV}: expected a positive integer, got '${raw}'`);
-    return n;
-  }
+  const n = readEnvInteger(WASM_THREADS_ENV, 1);
+  if (n !== undefined) return n;
   return isMainThread ? Math.max(1, navigator.hardwareConcurrency || 1) : 1;
 }
 
@@ -51,12 +43,7 @@ export function resolveWasmThreads(): number {
  */
 export function describeWasmThreads(): string {
   const n = resolveWasmThreads();
-  let raw: string | undefined;
-  try {
-    raw = Deno.env.get(WASM_THREADS_ENV);
-  } catch {
-    raw = undefined;
-  }
-  const source = raw !== undefined && raw.trim() !== "" ? `${WASM_THREADS_ENV}=${raw.trim()}` : isMainThread ? "all cores" : "in a worker thread";
+  const raw = readEnv(WASM_THREADS_ENV);
+  const source = raw !== undefined ? `${WASM_THREADS_ENV}=${raw}` : isMainThread ? "all cores" : "in a worker thread";
   return `${n} thread${n === 1 ? "" : "s"} (${source})`;
 }
