@@ -23,15 +23,24 @@ type LayerAttrs = {
   alpha: number;
 };
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap };
+/** What tfjs passes a kernel function (the parts these kernels read). */
+export type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap };
 
 function tensorOf(info: tf.TensorInfo | undefined, kernel: string, name: string): tf.Tensor {
   if (info === undefined) throw new Error(`Cannot run ${kernel}: input '${name}' is missing`);
   return info instanceof tf.Tensor ? info : tf.engine().makeTensorFromTensorInfo(info);
 }
 
-/** Any backend: the backend's own FusedConv2D with a leakyrelu activation. */
-function composedLayer(args: KernelArgs): tf.TensorInfo {
+/**
+ * Any backend: the backend's own FusedConv2D with a leakyrelu activation. Backend kernels of
+ * {@link CONV_BIAS_LEAKY_RELU} fall back to it for shapes they do not specialise.
+ *
+ * @example
+ * ```ts
+ * const y = composedConvBiasLeakyRelu({ inputs: { x, filter, bias }, attrs: { strides: 2, pad: 1, alpha: 0.05 } });
+ * ```
+ */
+export function composedConvBiasLeakyRelu(args: KernelArgs): tf.TensorInfo {
   const attrs = args.attrs as unknown as LayerAttrs;
   const x = tensorOf(args.inputs.x, CONV_BIAS_LEAKY_RELU, "x");
   const filter = tensorOf(args.inputs.filter, CONV_BIAS_LEAKY_RELU, "filter");
@@ -59,7 +68,7 @@ function composedGradFromOutput(args: KernelArgs): tf.TensorInfo {
 }
 
 const COMPOSED: Array<[string, (args: KernelArgs) => tf.TensorInfo]> = [
-  [CONV_BIAS_LEAKY_RELU, composedLayer],
+  [CONV_BIAS_LEAKY_RELU, composedConvBiasLeakyRelu],
   [LEAKY_RELU_GRAD_FROM_OUTPUT, composedGradFromOutput],
 ];
 

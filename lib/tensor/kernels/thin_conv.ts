@@ -20,6 +20,7 @@ import { heap, input, type KernelArgs, offset, type WasmHeapBackend } from "./wa
 import { isThinFilter, useFma } from "../wasm/thin_conv_module.ts";
 import { runThinForward, runThinInputGrad } from "../wasm/thin_conv_helper.ts";
 import { CONV_BIAS_LEAKY_RELU } from "../../nets/kernel_names.ts";
+import { composedConvBiasLeakyRelu } from "../../nets/fused_layer.ts";
 
 /**
  * Kernel name: ∂L/∂x of a stride-1 thin convolution. Inputs `dy` [n, oh, ow, cout] and `filter`
@@ -29,24 +30,6 @@ import { CONV_BIAS_LEAKY_RELU } from "../../nets/kernel_names.ts";
 export const THIN_INPUT_GRAD = "EbmThinInputGrad";
 
 type LayerAttrs = { strides: number | [number, number]; pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding; alpha: number };
-
-function asTensor(info: tf.TensorInfo): tf.Tensor {
-  // The engine hands kernels the Tensors given to runKernel; wrap bare infos like fused_layer.ts does.
-  return info instanceof tf.Tensor ? info : tf.engine().makeTensorFromTensorInfo(info);
-}
-
-/** The layer on the backend's own FusedConv2D (wide layers, strides > 1). */
-function fusedConv2D(x: tf.TensorInfo, filter: tf.TensorInfo, bias: tf.TensorInfo, attrs: LayerAttrs): tf.TensorInfo {
-  return tf.engine().runKernel("FusedConv2D", { x: asTensor(x), filter: asTensor(filter), bias: asTensor(bias) }, {
-    strides: attrs.strides,
-    pad: attrs.pad,
-    dataFormat: "NHWC",
-    dilations: 1,
-    dimRoundingMode: undefined,
-    activation: "leakyrelu",
-    leakyreluAlpha: attrs.alpha,
-  } as unknown as tf.NamedAttrMap) as tf.Tensor;
-}
 
 /**
  * `EbmConv2DBiasLeakyRelu` on wasm: the thin SIMD forward for stride-1 layers with a thin filter,
@@ -65,7 +48,7 @@ export function convBiasLeakyReluWasm(args: KernelArgs): tf.TensorInfo {
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad, undefined, false, "channelsLast");
   const thin = info.strideHeight === 1 && info.strideWidth === 1 && isThinFilter(filter.shape) && x.dtype === "float32" && filter.dtype === "float32" && bias.dtype === "float32" &&
     bias.shape.length === 1 && bias.shape[0] === info.outChannels && Number.isFinite(attrs.alpha);
-  if (!thin) return fusedConv2D(x, filter, bias, attrs);
+  if (!thin) return composedConvBiasLeakyRelu(args);
   const backend = args.backend as WasmHeapBackend;
   const [n, h, w, cin] = x.shape, [kh, kw, , cout] = filter.shape;
   const out = backend.makeOutput([n, info.outHeight, info.outWidth, cout], "float32");
