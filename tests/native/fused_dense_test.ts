@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs"; // registers tfjs's gradient functions (matMul, add, prelu, …)
 import { assert, assertClose, assertEquals } from "../assert.ts";
-import { ensureNative, normals } from "./parity.ts";
+import { assertIdentical, ensureNative, normals, useBackend as use } from "./parity.ts";
 import { denseBiasLeakyRelu } from "../../lib/nets/fused_dense.ts";
 import { leakyRelu } from "../../lib/nets/ops.ts";
 import { createNet } from "../../lib/nets/net.ts";
@@ -18,21 +18,6 @@ import { nativeProfile } from "../../lib/tensor/native/install.ts";
 await ensureNative();
 
 const SLOPE = 0.05;
-
-function use(backend: string): void {
-  // cpu and native initialise synchronously, so the switch has happened on return.
-  void tf.setBackend(backend);
-  if (tf.getBackend() !== backend) throw new Error(`Cannot switch to backend '${backend}'`);
-  // Silences the cpu backend's "use tfjs-node" banner: the cpu backend is the reference here.
-  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
-}
-
-function assertIdentical(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void {
-  assertEquals(actual.length, expected.length, `${label}: length`);
-  for (let i = 0; i < actual.length; i++) {
-    if (!Object.is(actual[i], expected[i])) throw new Error(`${label}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
-  }
-}
 
 /** ToyNet's hidden layers at n_f 32 (2→32→64→64→64) and an odd shape. */
 const CASES = [

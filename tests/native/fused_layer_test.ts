@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs"; // registers tfjs's gradient functions (conv2d, add, prelu, …)
 import { assert, assertClose, assertEquals } from "../assert.ts";
 import { CONV_CASES } from "./layer_shapes.ts";
-import { ensureNative, normals, runOnBoth } from "./parity.ts";
+import { assertIdentical, ensureNative, normals, runOnBoth } from "./parity.ts";
 import { convBiasLeakyRelu, ensureFusedLayerKernels } from "../../lib/nets/fused_layer.ts";
 import { CONV_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../lib/nets/kernel_names.ts";
 import { nativeProfile } from "../../lib/tensor/native/install.ts";
@@ -43,14 +43,6 @@ NHWC_CASES.forEach((c, i) => {
     assertClose(native, cpu, 1e-6, c.name);
   });
 });
-
-/** Bit-for-bit equality, reporting the first differing element. */
-function assertIdentical(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void {
-  assertEquals(actual.length, expected.length, `${label}: length`);
-  for (let i = 0; i < actual.length; i++) {
-    if (!Object.is(actual[i], expected[i])) throw new Error(`${label}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
-  }
-}
 
 Deno.test(`${LEAKY_RELU_GRAD_FROM_OUTPUT}: zeros and infinities in y give identical results on native and cpu; NaN gives dy or NaN`, () => {
   const y = [0, -0, 1, -1, Infinity, -Infinity, 1e-30, -1e-30, NaN];

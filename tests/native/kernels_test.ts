@@ -15,7 +15,7 @@ function outShape(c: ConvCase): number[] {
   // Derived by running the cpu Conv2D would cost time; compute it the way tfjs does for the
   // shapes in the table (explicit / same / valid padding, optional dilation).
   const nchw = c.dataFormat === "NCHW";
-  const [n, h, w, ci] = nchw ? [c.x[0], c.x[2], c.x[3], c.x[1]] : c.x;
+  const [n, h, w] = nchw ? [c.x[0], c.x[2], c.x[3], c.x[1]] : c.x;
   const [kh, kw, , co] = c.filter;
   const [sh, sw] = typeof c.strides === "number" ? [c.strides, c.strides] : c.strides;
   const d = c.dilations ?? 1;

@@ -14,6 +14,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { Random } from "../../lib/util/random.ts";
+import { assertEquals } from "../assert.ts";
 import { nativeLibraryAvailable, registerNativeBackend } from "../../lib/tensor/native/register.ts";
 import { nativeStats } from "../../lib/tensor/native/install.ts";
 
@@ -68,4 +69,35 @@ export function runOnBoth(
   const fallbacks = totalFallbacks() - before;
   const cpu = runOn("cpu", kernel, inputs, attrs, seed);
   return { native, cpu, fallbacks };
+}
+
+/**
+ * Switches to `backend` at once (cpu and native initialise synchronously) and silences the cpu
+ * backend's "use tfjs-node" banner, since cpu is the reference here.
+ *
+ * @example
+ * ```ts
+ * useBackend("native");
+ * ```
+ */
+export function useBackend(backend: string): void {
+  void tf.setBackend(backend);
+  if (tf.getBackend() !== backend) throw new Error(`Cannot switch to backend '${backend}'`);
+  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+}
+
+/**
+ * Bit-for-bit equality (Object.is per element, so ±0 and NaN count), reporting the first
+ * differing element.
+ *
+ * @example
+ * ```ts
+ * assertIdentical(native.dataSync(), cpu.dataSync(), "energies");
+ * ```
+ */
+export function assertIdentical(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void {
+  assertEquals(actual.length, expected.length, `${label}: length`);
+  for (let i = 0; i < actual.length; i++) {
+    if (!Object.is(actual[i], expected[i])) throw new Error(`${label}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
+  }
 }
