@@ -5,7 +5,11 @@
  * α is a number, or `"auto"`: the critical α of up to 16 neighbouring minima pairs in one sweep,
  * α in the widest gap of that spectrum (`lib/adelm/auto_alpha.ts`; recommended for networks).
  * Alternatively the SPEC's critical-magnetisation search for one pair (α scaled by 1.05 until AD
- * between a calibration pair just fails, `critical_alpha.enabled`). Outputs `basins.json` (parameters, `energies` of all minima, basins with
+ * between a calibration pair just fails, `critical_alpha.enabled`). `ad.success` says when a pair
+ * is connected: AD reaching δ in `either` direction (SPEC §4, default) or in `both` (see
+ * `lib/adelm/config.ts` for why `either` stays the default). Outputs `basins.json` (parameters —
+ * with auto α, the sorted critical-α spectrum `auto_alpha.curve` and the sentence
+ * `auto_alpha.reason` saying which rule chose α — `energies` of all minima, basins with
  * members/representatives/energies, barrier matrix with null = no connection, tree) and
  * `metrics.json` (n_basins, sizes, barrier statistics, trials, success rate).
  *
@@ -129,7 +133,7 @@ export default defineTask({
       const c = config.auto_alpha;
       auto = await autoAlpha(minima, energies, executor, {
         ad, minSeparation: c.separation * delta, maxPairs: c.pairs, start: alphaStart, factor: c.factor, expand: c.expand, maxRounds: c.max_rounds,
-        reps: c.reps, seed: ctx.seed, signal: ctx.signal,
+        reps: c.reps, seed: ctx.seed, signal: ctx.signal, success: a.success,
         rule: c.rule === "gap" ? { kind: "gap", low: c.range[0], high: c.range[1], minGap: c.min_gap, q: c.q } : { kind: "quantile", q: c.q },
         onProgress: (round, active) => ctx.progress.update(round, c.max_rounds, `auto-α rounds (${active} pairs searching)`),
       });
@@ -139,6 +143,15 @@ export default defineTask({
         `auto α = ${auto.alpha.toPrecision(4)} (pull α·T = ${(auto.alpha * a.temperature).toPrecision(3)}): critical α of ${auto.pairs.length} neighbour pairs [${crit}], ` +
           `${(100 * auto.fractionBelow).toFixed(0)}% below, by the ${auto.used} rule${auto.gapRatio ? ` (widest gap ×${auto.gapRatio.toPrecision(3)})` : ""}; ${auto.trials} trials`,
       );
+      const steps = auto.curve.map((p) => `${p.alpha.toPrecision(3)}${p.ratio_to_next === null ? "" : ` ×${p.ratio_to_next.toFixed(2)}${p.in_range ? "" : "(out of range)"}`}`);
+      ctx.log.info(`auto α spectrum (sorted critical α, ×ratio to the next): ${steps.join(" → ")}; ${auto.reason}`);
+      const limited = auto.curve.filter((p) => p.travel_limited).length;
+      if (limited > 0) {
+        ctx.log.warn(
+          `${limited} of ${auto.curve.length} calibration pairs connected as soon as AD could travel their distance in 'ad.max_steps' ` +
+            `(critical α within ×${(c.factor ** 2).toPrecision(3)} of distance/(max_steps·ε²/2)): their critical α measures max_steps, not a barrier; raise 'ad.max_steps' to see barriers below it`,
+        );
+      }
     }
 
     let critical: { pair: [number, number]; alpha: number | null; history: unknown[] } | null = null;
@@ -152,7 +165,7 @@ export default defineTask({
         return [low, far[0].i];
       })();
       for (const i of pair) if (i >= n) throw new Error(`Cannot read config 'critical_alpha.pair': minimum ${i} does not exist (${n} minima)`);
-      const result = await criticalAlpha(minima[pair[0]], minima[pair[1]], executor, { ad, start: c.start ?? ad.alpha, factor: c.factor, maxIters: c.max_iters, reps: c.reps, seed: ctx.seed });
+      const result = await criticalAlpha(minima[pair[0]], minima[pair[1]], executor, { ad, start: c.start ?? ad.alpha, factor: c.factor, maxIters: c.max_iters, reps: c.reps, seed: ctx.seed, success: a.success });
       if (result.alpha === null) {
         const h = result.history, outcome = h[0].success ? "succeeded" : "failed";
         throw new Error(
@@ -171,7 +184,7 @@ export default defineTask({
     if (reach < dist.medianPair) ctx.log.warn(`AD can travel at most ${reach.toPrecision(3)} in 'ad.max_steps' (magnet drift (ε²/2)·α per step) — less than the median distance between minima, ${dist.medianPair.toPrecision(3)}`);
     if (thermal > delta) ctx.log.warn(`The magnet's thermal radius (dim−1)/α = ${thermal.toPrecision(3)} exceeds δ = ${delta.toPrecision(3)}: trials may never settle within δ; lower 'ad.temperature' with ε = √(2T)`);
     const clustered = await clusterMinima(minima, energies, executor, {
-      ad, maxCandidates: config.max_candidates, reps: config.reps, maxBasins: config.max_basins, seed: ctx.seed, signal: ctx.signal,
+      ad, success: a.success, maxCandidates: config.max_candidates, reps: config.reps, maxBasins: config.max_basins, seed: ctx.seed, signal: ctx.signal,
       onProgress: (done, total) => ctx.progress.update(done, total, "minima"),
     });
     const representatives = clustered.basins.map((b) => minima[b.representative]);
@@ -196,10 +209,13 @@ export default defineTask({
     }));
     await writeJsonAtomic(join(ctx.outDir, "basins.json"), {
       parameters: {
-        seed: ctx.seed, n_minima: n, ad, barrier_ad: barrierAd, max_candidates: config.max_candidates, reps: config.reps,
+        seed: ctx.seed, n_minima: n, ad, success: a.success, barrier_ad: barrierAd, max_candidates: config.max_candidates, reps: config.reps,
         max_basins: config.max_basins, barrier_k: config.barrier.k, barrier_reps: config.barrier.reps,
         median_pair_distance: dist.medianPair, critical_alpha: critical,
-        auto_alpha: auto && { ...config.auto_alpha, alpha: auto.alpha, rule_used: auto.used, fraction_below: auto.fractionBelow, gap_ratio: auto.gapRatio, trials: auto.trials, pairs: auto.pairs },
+        auto_alpha: auto && {
+          ...config.auto_alpha, alpha: auto.alpha, pull: auto.alpha * a.temperature, rule_used: auto.used, reason: auto.reason,
+          fraction_below: auto.fractionBelow, gap_ratio: auto.gapRatio, trials: auto.trials, curve: auto.curve, pairs: auto.pairs,
+        },
       },
       /** Energy of every minimum, by index into the upstream minima (read by plot-basins). */
       energies,
@@ -238,6 +254,7 @@ export default defineTask({
       auto_alpha_rule_used: auto ? auto.used : null,
       auto_alpha_critical_min: autoCriticals.length ? Math.min(...autoCriticals) : null,
       auto_alpha_critical_max: autoCriticals.length ? Math.max(...autoCriticals) : null,
+      auto_alpha_travel_limited: auto ? auto.curve.filter((p) => p.travel_limited).length : null,
       trials_auto_alpha: auto ? auto.trials : 0,
     });
   },

@@ -12,8 +12,9 @@
  * 2. {@link calibrationPairs}: each distinct minimum with its nearest distinct neighbour.
  * 3. {@link criticalAlphas}: the SPEC's critical-magnetisation scan ("scale α by `factor` until
  *    AD just fails") run for all pairs at once on one common α grid: α is raised by `expand` from
- *    `start` until every pair connects, then lowered by `factor` per round; a pair's critical α
- *    is the last α that connected it before the first failure. Every round is one executor call
+ *    `start` until every pair connects (or α reaches `maxAlpha`), lowered by `expand` until every
+ *    connected pair has failed once, then lowered by `factor` per round through those brackets;
+ *    a pair's critical α is the last α that connected it before the first failure. Every round is one executor call
  *    with all active pairs, so a network evaluates them as batches (one Fashion-MNIST VanillaNet
  *    here: 7.2 ms per state alone, 0.96 ms per state in batches of 16) and the pool shares them.
  * 4. {@link chooseAlpha}: sort the critical values; among the split points leaving a fraction in
@@ -40,7 +41,7 @@ import type { AttractionParams } from "./attraction.ts";
 import { distance } from "./energy.ts";
 import type { Executor, TrialJob } from "./executor.ts";
 import { Phase, streamSeed } from "./streams.ts";
-import { argsortAscending } from "./cluster.ts";
+import { argsortAscending, type SuccessRule } from "./cluster.ts";
 
 /** How α is picked from the critical values. */
 export type AlphaRule = { kind: "gap"; low: number; high: number; minGap: number; q: number } | { kind: "quantile"; q: number };
@@ -59,10 +60,21 @@ export interface AutoAlphaOptions {
   factor: number;
   /** Step of the ascending phase, used while some pair has not connected yet. */
   expand: number;
-  /** Rounds (both phases) before the sweep stops. */
+  /** Rounds (all phases) before the sweep stops. */
   maxRounds: number;
-  /** Trials per direction per α; "success" = any trial in either direction reaches δ. */
+  /**
+   * Largest α the up phase tries; default unbounded. {@link autoAlpha} sets it where the magnet's
+   * drift per step, (ε²/2)·α, reaches twice the largest pair distance: beyond, every step lands
+   * on the target and a pair that still fails cannot settle within δ at all (|∇U| there ≳ δ per
+   * step), which no α fixes.
+   */
+  maxAlpha?: number;
+  /**
+   * Trials per direction per α; the pair connects at α when a trial reaches δ in either direction
+   * (`success` "either", the default) or in each direction (`success` "both").
+   */
   reps: number;
+  success?: SuccessRule;
   seed: number;
   rule: AlphaRule;
   signal?: AbortSignal;
@@ -80,7 +92,31 @@ export interface PairCritical {
   alpha: number | null;
   /** Largest α that failed (0 when none failed). */
   below: number;
-  history: { alpha: number; success: boolean; barrier: number | null }[];
+  /** Each α tried: whether the pair connected (by the success rule), per direction, and the barrier. */
+  history: { alpha: number; success: boolean; forward: boolean; backward: boolean; barrier: number | null }[];
+}
+
+/** One point of the sorted critical-α spectrum (the "α sweep curve" of `basins.json`). */
+export interface SpectrumPoint {
+  pair: [number, number];
+  distance: number;
+  /** The pair's critical α (Infinity: never connected), and the pull α·T it means. */
+  alpha: number;
+  pull: number;
+  /** Fraction of the pairs at or below this one: the share that merges at an α just above it. */
+  fraction_below: number;
+  /** Ratio to the next critical α (null for the last): a gap is a large ratio. */
+  ratio_to_next: number | null;
+  /** Whether the split after this point lies in the gap rule's range. */
+  in_range: boolean;
+  /**
+   * The α below which the magnet alone cannot carry AD over the pair's distance in `max_steps`
+   * (drift (ε²/2)·α per step), and whether the critical α lies within two sweep steps (×factor²)
+   * of it: then the pair connected as soon as AD could arrive, and its critical α measures
+   * `max_steps`, not a barrier. (A critical α well below it means the landscape itself carried AD.)
+   */
+  travel_alpha: number;
+  travel_limited: boolean;
 }
 
 /** Result of {@link autoAlpha}. */
@@ -93,6 +129,10 @@ export interface AutoAlphaResult {
   gapRatio: number | null;
   /** "gap", or "quantile" (asked for, or the gap rule's fallback when no gap reached `minGap`). */
   used: "gap" | "quantile";
+  /** The sorted spectrum, so a reader sees where the gaps are (or that there are none). */
+  curve: SpectrumPoint[];
+  /** One sentence: which rule chose α and why. */
+  reason: string;
   trials: number;
   successes: number;
 }
@@ -153,31 +193,48 @@ export async function criticalAlphas(
     const results = await executor.attract(jobs, { ...options.ad, alpha });
     const per = 2 * options.reps;
     active.forEach((s, k) => {
-      const ok = results.slice(k * per, (k + 1) * per).filter((r) => r.success);
+      const mine = results.slice(k * per, (k + 1) * per), ok = mine.filter((r) => r.success);
+      const forward = mine.some((r, t) => t % 2 === 0 && r.success), backward = mine.some((r, t) => t % 2 === 1 && r.success);
+      const connected = (options.success ?? "either") === "both" ? forward && backward : forward || backward;
       trials += per;
       successes += ok.length;
-      s.history.push({ alpha, success: ok.length > 0, barrier: ok.length ? Math.min(...ok.map((r) => r.barrier)) : null });
-      if (ok.length > 0) s.hi = Math.min(s.hi, alpha);
+      s.history.push({ alpha, success: connected, forward, backward, barrier: connected ? Math.min(...ok.map((r) => r.barrier)) : null });
+      if (connected) s.hi = Math.min(s.hi, alpha);
       else s.lo = Math.max(s.lo, alpha);
     });
     round++;
   };
-  // up: until every pair has connected once
-  let alpha = options.start;
+  // up: until every pair has connected once, or α reaches `maxAlpha`, beyond which a stronger
+  // magnet changes nothing (its drift is capped at the distance left)
+  const maxAlpha = options.maxAlpha ?? Infinity;
+  let alpha = Math.min(options.start, maxAlpha);
   while (round < options.maxRounds) {
     const open = state.filter((s) => s.hi === Infinity && s.lo < alpha);
     if (open.length === 0) break;
     await test(alpha, open);
-    if (state.some((s) => s.hi === Infinity)) alpha *= options.expand;
+    if (state.some((s) => s.hi === Infinity)) alpha = Math.min(alpha * options.expand, maxAlpha);
   }
-  // down: from the largest α tried, each pair stays in the sweep while α lies inside (lo, hi)
-  alpha = Math.max(alpha, options.start);
+  // coarse down: ÷expand until every connected pair has failed once, so each has a bracket
+  // (lo, hi] no wider than ×expand; a start far above the critical values then costs a few rounds
+  // instead of log(start/critical)/log(factor)
+  alpha = options.start;
   while (round < options.maxRounds) {
+    alpha /= options.expand;
+    const unbracketed = state.filter((s) => s.lo === 0 && s.hi !== Infinity);
+    if (unbracketed.length === 0) break;
+    const active = unbracketed.filter((s) => alpha < s.hi);
+    if (active.length > 0) await test(alpha, active);
+  }
+  // fine down: ÷factor from the largest bracket top; each pair stays in the sweep while α lies
+  // inside its bracket (lo, hi), so its critical α is the last success before its first failure
+  const tops = state.filter((s) => s.hi !== Infinity).map((s) => s.hi);
+  alpha = tops.length ? Math.max(...tops) : 0;
+  while (round < options.maxRounds && alpha > 0) {
     alpha /= options.factor;
     const active = state.filter((s) => s.lo < alpha && alpha < s.hi && s.hi !== Infinity);
     if (active.length === 0) {
       if (state.every((s) => s.lo >= alpha || s.hi === Infinity)) break;
-      continue; // a pair connected only well below this α (up phase): descend to it without trials
+      continue; // no bracket contains this α: descend to the next one without trials
     }
     await test(alpha, active);
   }
@@ -227,6 +284,40 @@ export function chooseAlpha(criticals: number[], rule: AlphaRule): { alpha: numb
   return { alpha, fractionBelow: below(alpha), gapRatio: best.ratio, used: "gap" };
 }
 
+/**
+ * The sorted critical-α spectrum with the ratio between neighbours, whether each split is in the
+ * gap rule's range (all splits for rule quantile) and whether each value is travel-limited (see
+ * {@link SpectrumPoint}; `factor` is the sweep's resolution). `ad.temperature` converts α to the pull α·T.
+ */
+export function spectrumCurve(pairs: PairCritical[], rule: AlphaRule, ad: Pick<AttractionParams, "temperature" | "stepSize" | "maxSteps">, factor: number): SpectrumPoint[] {
+  const drift = (ad.stepSize * ad.stepSize) / 2;
+  const resolved = pairs.filter((p): p is PairCritical & { alpha: number } => p.alpha !== null && p.alpha > 0);
+  const sorted = [...resolved].sort((a, b) => a.alpha - b.alpha || a.pair[0] - b.pair[0] || a.pair[1] - b.pair[1]);
+  const n = sorted.length;
+  return sorted.map((p, k) => {
+    const next = sorted[k + 1]?.alpha, fraction = (k + 1) / n, travel = p.distance / (ad.maxSteps * drift);
+    return {
+      pair: p.pair,
+      distance: p.distance,
+      alpha: p.alpha,
+      pull: p.alpha * ad.temperature,
+      fraction_below: fraction,
+      ratio_to_next: next !== undefined && Number.isFinite(next) && Number.isFinite(p.alpha) ? next / p.alpha : null,
+      in_range: rule.kind === "quantile" || (fraction >= rule.low && fraction <= rule.high),
+      travel_alpha: travel,
+      travel_limited: Number.isFinite(p.alpha) && p.alpha >= travel / (factor * factor) && p.alpha <= travel * factor * factor,
+    };
+  });
+}
+
+/** One sentence on how α was chosen, for logs and `basins.json`. */
+export function explainChoice(chosen: { alpha: number; fractionBelow: number; gapRatio: number | null; used: "gap" | "quantile" }, rule: AlphaRule): string {
+  const at = `α = ${chosen.alpha.toPrecision(4)} (${(100 * chosen.fractionBelow).toFixed(0)}% of the pairs below)`;
+  if (rule.kind === "quantile") return `${at}: the q = ${rule.q} quantile of the critical values (rule quantile)`;
+  if (chosen.used === "gap") return `${at}: the geometric middle of the widest gap in range [${rule.low}, ${rule.high}], ×${chosen.gapRatio!.toPrecision(3)} ≥ min_gap ×${rule.minGap} (rule gap)`;
+  return `${at}: the widest step in range [${rule.low}, ${rule.high}] is only ×${chosen.gapRatio!.toPrecision(3)} < min_gap ×${rule.minGap}, so no gap: the q = ${rule.q} quantile instead (rule gap, fallback)`;
+}
+
 /** Distinct minima → calibration pairs → critical α per pair → α by `rule`. */
 export async function autoAlpha(minima: Float32Array[], energies: number[], executor: Executor, options: AutoAlphaOptions): Promise<AutoAlphaResult> {
   if (!Number.isInteger(options.maxPairs) || options.maxPairs < 1) throw new Error(`Cannot read config 'auto_alpha.pairs': expected a positive whole number, got ${options.maxPairs}`);
@@ -235,8 +326,17 @@ export async function autoAlpha(minima: Float32Array[], energies: number[], exec
   if (pairs.length === 0) {
     throw new Error(`Cannot choose alpha automatically: all ${minima.length} minima lie within ${options.minSeparation.toPrecision(3)} (4δ) of each other; set 'ad.alpha' to a number`);
   }
-  const searched = await criticalAlphas(minima, pairs, executor, options);
+  const drift = options.ad.stepSize ** 2 / 2;
+  const maxAlpha = options.maxAlpha ?? (2 * Math.max(...pairs.map((p) => p.distance))) / drift;
+  const searched = await criticalAlphas(minima, pairs, executor, { ...options, maxAlpha });
   const resolved = searched.pairs.filter((p) => p.alpha !== null).map((p) => p.alpha as number);
   const chosen = chooseAlpha(resolved, options.rule);
-  return { ...chosen, pairs: searched.pairs, trials: searched.trials, successes: searched.successes };
+  return {
+    ...chosen,
+    pairs: searched.pairs,
+    curve: spectrumCurve(searched.pairs, options.rule, options.ad, options.factor),
+    reason: explainChoice(chosen, options.rule),
+    trials: searched.trials,
+    successes: searched.successes,
+  };
 }

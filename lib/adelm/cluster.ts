@@ -1,11 +1,21 @@
 /**
  * ADELM basin clustering (SPEC §4.2–3). Minima are visited lowest energy first. Each is tested
  * against the representatives (lowest member) of the `maxCandidates` nearest basins with AD
- * trials in both directions (minimum → representative and back); a candidate succeeds when either
- * direction reaches δ, with barrier = the lower path maximum of its successful directions. The
- * minimum joins the successful basin with the lowest barrier (ties: the nearer one). With no
- * success the round is repeated up to `reps` times with fresh streams; then the minimum founds a
- * new basin, or stays unassigned once `maxBasins` basins exist.
+ * trials in both directions (minimum → representative and back); by rule {@link SuccessRule}
+ * `either` (the default, SPEC §4) a candidate succeeds when either direction reaches δ, by rule
+ * `both` only when each direction has reached δ (in any repetition so far); its barrier is the
+ * lowest path maximum of its successful trials. The minimum joins the successful basin with the
+ * lowest barrier (ties: the nearer one). With no success the round is repeated up to `reps` times
+ * with fresh streams; then the minimum founds a new basin, or stays unassigned once `maxBasins`
+ * basins exist.
+ *
+ * Why `either` is the default: the representative is the lower minimum, so minimum → representative
+ * is the escape from the higher minimum over the saddle, and its critical pull tracks the escape
+ * barrier, the quantity a disconnectivity graph merges by. The uphill direction's critical pull
+ * is the steepness of the deeper well's wall, the same for every neighbour on that side; `both`
+ * therefore splits minima by the depth of the lower one rather than by their barrier, and can
+ * keep a minimum with a tiny escape barrier apart while merging a pair with a larger one
+ * (tests/adelm/success_rule_test.ts shows such a landscape).
  *
  * @example
  * ```ts
@@ -33,9 +43,17 @@ export interface Basin {
   members: BasinMember[];
 }
 
+/**
+ * When a pair of minima counts as connected: `either` direction of AD reaching δ (SPEC §4's
+ * default), or `both` directions (stricter; see the module docs for why it is not the default).
+ */
+export type SuccessRule = "either" | "both";
+
 /** Options of {@link clusterMinima}. */
 export interface ClusterOptions {
   ad: AttractionParams;
+  /** Default "either". */
+  success?: SuccessRule;
   maxCandidates: number;
   reps: number;
   maxBasins: number;
@@ -78,6 +96,8 @@ export async function clusterMinima(minima: Float32Array[], energies: number[], 
       .sort((a, b) => a.dist - b.dist || a.basin.id - b.basin.id)
       .slice(0, options.maxCandidates);
     let chosen: { basin: Basin; barrier: number } | null = null;
+    // per candidate, the successful trials of each direction over the repetitions so far
+    const passed = candidates.map(() => [[], []] as [AttractionResult[], AttractionResult[]]);
     for (let rep = 0; rep < options.reps && candidates.length > 0 && !chosen; rep++) {
       const jobs: TrialJob[] = [];
       for (const { basin } of candidates) {
@@ -89,7 +109,8 @@ export async function clusterMinima(minima: Float32Array[], energies: number[], 
       trials += results.length;
       successes += results.filter((r) => r.success).length;
       candidates.forEach(({ basin }, c) => {
-        const barrier = successfulBarrier(results.slice(2 * c, 2 * c + 2));
+        for (const d of [0, 1]) if (results[2 * c + d].success) passed[c][d].push(results[2 * c + d]);
+        const barrier = connectedBarrier(passed[c], options.success ?? "either");
         if (barrier !== null && (!chosen || barrier < chosen.barrier)) chosen = { basin, barrier };
       });
     }
@@ -106,6 +127,16 @@ export async function clusterMinima(minima: Float32Array[], energies: number[], 
     options.onProgress?.(++done, order.length);
   }
   return { basins, assignment, unassigned, trials, successes };
+}
+
+/**
+ * Barrier of a pair under `rule` from the successful trials of each direction (`[forward,
+ * backward]`): the lowest path maximum among them, or null when the pair is not connected.
+ */
+export function connectedBarrier(byDirection: [AttractionResult[], AttractionResult[]], rule: SuccessRule): number | null {
+  const [forward, backward] = byDirection;
+  if (rule === "both" && (forward.length === 0 || backward.length === 0)) return null;
+  return successfulBarrier([...forward, ...backward]);
 }
 
 /** Lowest path maximum among the successful trials, or null when none succeeded. */

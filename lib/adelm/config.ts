@@ -39,6 +39,14 @@
  *     spread over ×9 (0.004–0.04) with no step above ×1.52 — a continuum, not a gap — so the
  *     gap rule falls back to the median. A fixed α cannot carry over between models: on the
  *     earlier model a pull of 0.3 still separated minima; on this one 0.025 merged them.
+ * - The convergent NonlocalNet of `basins-fashion --profile cpu` (n_f 8, 1800 iterations, bank
+ *   of 1000; minima searched from 20,000-step long-run states at T_train/10): the 16 critical
+ *   pulls were 0.0034–0.0118 and each sat ×1.15–1.2 above distance/max_steps, the pull at which
+ *   AD can first arrive in `max_steps` = 2000 steps — every pair connected as soon as it could
+ *   travel (`auto_alpha.curve[].travel_limited`, and a warning). With max_steps 8000 (4 pairs)
+ *   they fell to 0.0025–0.0055, where the magnet's thermal radius (dim−1)/α reaches δ. So no
+ *   barrier steeper than a pull of ~0.005 separates neighbouring long-run minima of that model;
+ *   its basins at CPU budgets are neighbourhoods of minima (whose members do look alike).
  *   The thermal excess energy along a path is ≈ dim·T/2, which biases barrier
  *   estimates upwards, so T must be small against the barriers of interest (T = 0.02 in 2-D;
  *   scale it by 2/dim in higher dimension).
@@ -86,6 +94,18 @@ export const attractionSchema = z.object({
   patience: z.number().int().positive().default(40),
   max_steps: z.number().int().positive().default(5000),
   clamp,
+  /**
+   * When two minima count as connected (clustering, auto α and the critical-α search): AD reaching
+   * δ in `either` direction (SPEC §4, the default) or in `both`. The representative is the lower
+   * minimum, so `either` merges a minimum whose escape over the saddle is easy: the barrier seen
+   * from the higher minimum, which is what a disconnectivity graph merges by. `both` also needs
+   * the climb out of the lower minimum's well, whose steepness is the deeper well's wall, not the
+   * barrier between the two; on a landscape with a narrow deep well it splits off a minimum with
+   * a tiny escape barrier while merging a pair separated by a larger one
+   * (tests/adelm/success_rule_test.ts). Barriers (`barrier`) always take the lowest path maximum
+   * of the successful trials of either direction.
+   */
+  success: z.enum(["either", "both"]).default("either"),
 });
 
 /** How independent chains/trials are run. */
@@ -106,8 +126,9 @@ export const executionSchema = z.object({
 /**
  * Settings of `ad.alpha: auto` (see `lib/adelm/auto_alpha.ts`). Defaults: a sweep ratio of 1.15
  * (the SPEC's single-pair scan uses 1.05; a spectrum only needs its gaps, which are wider, and
- * each ×10 of α costs 16 rounds instead of 47); ×4 up steps reach a pull that connects every
- * pair in a round or two; 16 pairs of nearest distinct minima show the spectrum's gaps at a cost
+ * each ×10 of α costs 16 rounds instead of 47); ×4 steps reach a pull that connects every pair
+ * in a round or two, and ×4 steps down bracket every pair in a few more; 60 rounds leave ~45 for
+ * the fine sweep, ~10 per ×4 bracket; 16 pairs of nearest distinct minima show the spectrum's gaps at a cost
  * of 32 trials per round; the central range [0.2, 0.8] keeps at least a fifth of the neighbour
  * pairs on each side, so neither all minima merge nor all stay apart.
  */
@@ -118,7 +139,7 @@ export const autoAlphaSchema = z.object({
   start: z.number().positive().optional(),
   factor: z.number().gt(1).default(1.15),
   expand: z.number().gt(1).default(4),
-  max_rounds: z.number().int().positive().default(40),
+  max_rounds: z.number().int().positive().default(60),
   reps: z.number().int().positive().default(1),
   /** gap: widest log gap of the sorted critical values within `range`; quantile: the `q` quantile. */
   rule: z.enum(["gap", "quantile"]).default("gap"),

@@ -2,7 +2,8 @@
  * Critical magnetisation search (SPEC §4): for one pair of minima, find the α at which AD between
  * them just fails. Starting from `start`, if AD succeeds α is divided by `factor` (1.05) until it
  * fails; if it fails α is multiplied by `factor` until it succeeds. The critical α is the smallest
- * succeeding α seen. "Succeeds" = any of `reps` trials in either direction reaches δ. Clustering
+ * succeeding α seen. "Succeeds" = any of `reps` trials in either direction reaches δ (`success`
+ * "either", the default), or in each direction (`success` "both", as clustering's rule). Clustering
  * with α below the critical value of a pair keeps the pair in separate basins; above it merges them.
  *
  * @example
@@ -15,6 +16,7 @@
 import type { AttractionParams } from "./attraction.ts";
 import type { Executor, TrialJob } from "./executor.ts";
 import { Phase, streamSeed } from "./streams.ts";
+import type { SuccessRule } from "./cluster.ts";
 
 /** Options of {@link criticalAlpha}. */
 export interface CriticalAlphaOptions {
@@ -25,6 +27,7 @@ export interface CriticalAlphaOptions {
   maxIters: number;
   reps: number;
   seed: number;
+  success?: SuccessRule;
 }
 
 /** Result: the critical α (null when the search hit `maxIters`) and each tried α. */
@@ -46,7 +49,9 @@ export async function criticalAlpha(a: Float32Array, b: Float32Array, executor: 
     }
     const results = await executor.attract(jobs, { ...options.ad, alpha });
     const ok = results.filter((r) => r.success);
-    const entry = { alpha, success: ok.length > 0, barrier: ok.length ? Math.min(...ok.map((r) => r.barrier)) : null };
+    const forward = results.some((r, t) => t % 2 === 0 && r.success), backward = results.some((r, t) => t % 2 === 1 && r.success);
+    const success = (options.success ?? "either") === "both" ? forward && backward : forward || backward;
+    const entry = { alpha, success, barrier: success ? Math.min(...ok.map((r) => r.barrier)) : null };
     history.push(entry);
     return entry.success;
   };

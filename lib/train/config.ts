@@ -54,6 +54,15 @@ export const TrainEbmConfig = z.strictObject({
   n_f: count().default(32),
   /** (ours) Number of final iterations summarised in metrics.json. */
   summary_window: count().default(2000),
+  /**
+   * (ours) Number of states in the persistent bank (used when shortrun_init is persistent). Absent:
+   * one state per data image, the paper's bank. A smaller bank is revisited more often, so its
+   * chains carry their progress when the training budget is far below the paper's.
+   */
+  persistent_bank_size: count().optional(),
+}).refine((c) => c.shortrun_init !== "persistent" || c.persistent_bank_size === undefined || c.persistent_bank_size >= c.batch_size, {
+  message: "persistent_bank_size must be at least batch_size when shortrun_init is persistent",
+  path: ["persistent_bank_size"],
 });
 export type TrainEbmConfig = z.output<typeof TrainEbmConfig>;
 

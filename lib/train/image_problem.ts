@@ -35,8 +35,10 @@ export interface ImageData {
 export class ImageTrainingProblem implements TrainingProblem {
   readonly model: NetAndOptimizer;
   readonly rowSize: number;
-  /** Persistent bank: one state per data image (only for shortrun_init = persistent). */
+  /** Persistent bank: `bankSize` states (only for shortrun_init = persistent). */
   bank: Float32Array | null = null;
+  /** States in the persistent bank: `persistent_bank_size`, else one per data image (the paper's). */
+  readonly bankSize: number;
   lastNegatives: Float32Array | null = null;
 
   constructor(readonly config: TrainEbmConfig, readonly data: ImageData, readonly seed: number) {
@@ -47,7 +49,11 @@ export class ImageTrainingProblem implements TrainingProblem {
     if (config.batch_size > n) throw new Error(`Cannot train: batch_size ${config.batch_size} exceeds the dataset's ${n} images`);
     this.rowSize = h * w * c;
     this.model = new NetAndOptimizer(createNet(config.net_type, { n_c: c, n_f: config.n_f }, seed), config.optimizer_type);
-    if (config.shortrun_init === "persistent") this.bank = streamFor(seed, 0, "bank-init").uniformArray(n * this.rowSize, -1, 1);
+    this.bankSize = config.persistent_bank_size ?? n;
+    if (config.batch_size > this.bankSize) {
+      throw new Error(`Cannot train: persistent_bank_size ${this.bankSize} is smaller than batch_size ${config.batch_size}`);
+    }
+    if (config.shortrun_init === "persistent") this.bank = streamFor(seed, 0, "bank-init").uniformArray(this.bankSize * this.rowSize, -1, 1);
   }
 
   get batchShape(): number[] {
@@ -61,7 +67,7 @@ export class ImageTrainingProblem implements TrainingProblem {
     switch (init) {
       case "persistent": {
         if (!this.bank) throw new Error("Cannot draw from the persistent bank: shortrun_init is not persistent, so there is none");
-        const bankIndices = distinctIndices(rng, bs, n);
+        const bankIndices = distinctIndices(rng, bs, this.bankSize);
         return { states: gatherRows(this.bank, this.rowSize, bankIndices), bankIndices };
       }
       case "data":
@@ -109,12 +115,17 @@ export class ImageTrainingProblem implements TrainingProblem {
     }
   }
 
+  /** Shape of the persistent bank as saved: `[bankSize, h, w, c]`. */
+  bankShape(): number[] {
+    return [this.bankSize, ...this.data.shape.slice(1)];
+  }
+
   checkpointMetadata(iter: number): Record<string, string> {
     return { iteration: String(iter), seed: String(this.seed), config: JSON.stringify(this.config), net_type: this.config.net_type, n_c: String(this.config.im_ch), n_f: String(this.config.n_f) };
   }
 
   stateTensors(): Promise<Record<string, NamedTensor>> {
-    return Promise.resolve(stateWithBank(this.model, this.bank, [this.data.shape[0], ...this.data.shape.slice(1)]));
+    return Promise.resolve(stateWithBank(this.model, this.bank, this.bankShape()));
   }
 
   restoreState(tensors: Record<string, NamedTensor>): Promise<void> {
@@ -130,7 +141,7 @@ export class ImageTrainingProblem implements TrainingProblem {
     const meta = this.checkpointMetadata(this.config.num_train_iters);
     await writeFileAtomic(`${dir}/checkpoint.safetensors`, encodeSafetensors(this.model.stateTensors(), meta));
     if (this.bank) {
-      await writeFileAtomic(`${dir}/bank.safetensors`, encodeSafetensors({ bank: { dtype: "F32", shape: [...this.data.shape], data: this.bank } }, meta));
+      await writeFileAtomic(`${dir}/bank.safetensors`, encodeSafetensors({ bank: { dtype: "F32", shape: this.bankShape(), data: this.bank } }, meta));
     }
     return { net_type: this.config.net_type, data: this.config.data };
   }

@@ -1,6 +1,6 @@
 import { GaussianWells } from "../../lib/adelm/gaussian_wells.ts";
 import { localExecutor } from "../../lib/adelm/executor.ts";
-import { calibrationPairs, chooseAlpha, criticalAlphas, distinctMinima } from "../../lib/adelm/auto_alpha.ts";
+import { calibrationPairs, chooseAlpha, criticalAlphas, distinctMinima, explainChoice, type PairCritical, spectrumCurve } from "../../lib/adelm/auto_alpha.ts";
 import metastableSearch from "../../tasks/metastable-search.ts";
 import basinCluster from "../../tasks/basin-cluster.ts";
 import { createPool } from "../../lib/pool/pool.ts";
@@ -36,6 +36,28 @@ Deno.test("adelm auto alpha: the gap rule picks the widest log gap inside the ce
     message = (e as Error).message;
   }
   assert(message.includes("no calibration pair connected"), `unexpected error: ${message}`);
+});
+
+Deno.test("adelm auto alpha: the spectrum curve lists the sorted critical values with their steps, and the reason names the rule", () => {
+  const pair = (i: number, alpha: number | null): PairCritical => ({ pair: [i, i + 1], distance: i, alpha, below: 0, history: [] });
+  const pairs = [pair(0, 2.5), pair(1, 1), pair(2, null), pair(3, Infinity), pair(4, 1.6), pair(5, 2)];
+  // drift (ε²/2) = 0.005 per unit α, 100 steps: pair i (distance i) needs α ≥ i/0.5 to arrive
+  const curve = spectrumCurve(pairs, gap(0.2, 0.6), { temperature: 0.01, stepSize: 0.1, maxSteps: 100 }, 1.05);
+  assertEquals(curve.map((p) => p.alpha), [1, 1.6, 2, 2.5, Infinity], "sorted, unresolved (null) dropped, never-connected last");
+  assertEquals(curve.map((p) => p.fraction_below), [0.2, 0.4, 0.6, 0.8, 1]);
+  assertEquals(curve.map((p) => p.in_range), [true, true, true, false, false]);
+  assertClose(curve.slice(0, 3).map((p) => p.ratio_to_next!), [1.6, 1.25, 1.25], 1e-12, "steps");
+  assertEquals(curve.slice(3).map((p) => p.ratio_to_next), [null, null], "no step to or from +∞");
+  assertClose([curve[0].pull], [0.01], 1e-12, "pull α·T");
+  assertClose(curve.map((p) => p.travel_alpha), [2, 8, 10, 0, 6], 1e-9, "travel α = distance / (max_steps·ε²/2)");
+  // travel-limited: the critical α within two sweep steps (×1.05²) of the α needed to arrive in max_steps
+  const limited = spectrumCurve([pair(10, 21), pair(10, 12), pair(3, 5)], gap(0, 1), { temperature: 1, stepSize: 0.1, maxSteps: 100 }, 1.05);
+  assertEquals(limited.map((p) => [p.alpha, p.travel_limited]), [[5, false], [12, false], [21, true]]);
+  const rule = gap(0.2, 0.8), chosen = chooseAlpha([1, 1.6, 2, 2.5, Infinity], rule);
+  const reason = explainChoice(chosen, rule);
+  assert(reason.includes("only ×1.60 < min_gap ×2") && reason.includes("q = 0.5 quantile"), reason);
+  const clear = explainChoice(chooseAlpha([1, 1.1, 10, 11], rule), rule);
+  assert(clear.includes("widest gap") && clear.includes("×9.09"), clear);
 });
 
 Deno.test("adelm auto alpha: duplicates of a well are dropped and each distinct minimum is paired with its nearest", () => {
@@ -78,6 +100,24 @@ Deno.test("adelm auto alpha: critical α per pair matches the zero-temperature p
   );
 });
 
+Deno.test("adelm auto alpha: a start far above the critical values is bracketed in a few ×expand rounds; an unreachable target stops the up phase at maxAlpha", async () => {
+  const u = new GaussianWells(WELLS_2D), T = 0.02;
+  // 4, 5: points far out on A's wall: next to them one gradient step, 0.2·|∇U| ≈ 1.2, exceeds δ, so no α lets AD settle on either
+  const minima = [...WELLS_2D.map((_, k) => Float32Array.from(u.localMinimum(k).point)), Float32Array.from([0, -6]), Float32Array.from([-6, 0])];
+  const pairs: { pair: [number, number]; distance: number }[] = [[0, 1], [0, 2], [1, 3], [4, 5]].map(([i, j]) => ({ pair: [i, j], distance: 0 }));
+  const ad = { temperature: T, stepSize: Math.sqrt(0.4 * T), alpha: 1, delta: 0.35, patience: 40, maxSteps: 5000, clamp: null };
+  const maxAlpha = 2 * 10.3 / (ad.stepSize ** 2 / 2);
+  const result = await criticalAlphas(minima, pairs, localExecutor(u, { maxBatch: 16 }), { ad, start: 1000 / T, factor: 1.05, expand: 4, maxRounds: 100, reps: 3, seed: 4, maxAlpha });
+  for (const p of result.pairs.slice(0, 3)) {
+    const truth = zeroTemperatureCriticalPull(u, ...p.pair), pull = p.alpha! * T;
+    assert(p.below > 0 && p.alpha! / p.below <= 1.05 + 1e-9, `pair ${p.pair}: bracket [${p.below}, ${p.alpha}] wider than 1.05`);
+    assert(pull > (p.pair[1] === 1 ? 0.5 : 0.85) * truth && pull < 1.1 * truth, `pair ${p.pair}: critical pull ${pull} vs zero-temperature ${truth}`);
+  }
+  const unreachable = result.pairs[3];
+  assertEquals(unreachable.alpha, Infinity, "never connects");
+  assert(unreachable.history.length <= 2 && unreachable.below === maxAlpha, `the up phase stops at maxAlpha: ${JSON.stringify(unreachable.history.map((h) => h.alpha))}`);
+});
+
 Deno.test("adelm auto alpha: basin-cluster with alpha auto gives the known basins, barriers and tree on the 2-D wells", async () => {
   const pool = createPool({ threads: 2 });
   const contexts: { dispose(): Promise<void> }[] = [];
@@ -102,6 +142,13 @@ Deno.test("adelm auto alpha: basin-cluster with alpha auto gives the known basin
     assertEquals(metrics.auto_alpha_pairs, 3);
     assertEquals((metrics as Record<string, unknown>).auto_alpha_rule_used, "gap");
     assert(metrics.pull > 0.3 && metrics.pull < 1.5, `auto pull ${metrics.pull} should sit between 0.17 and 2.3`);
+    // the α sweep curve in basins.json: sorted critical values, the gap after A–B, and the rule's reason
+    const saved = await readJson<{ parameters: { auto_alpha: { curve: { pair: number[]; alpha: number; ratio_to_next: number | null }[]; reason: string; gap_ratio: number } } }>(`${cluster.ctx.outDir}/basins.json`);
+    const curve = saved.parameters.auto_alpha.curve;
+    assertEquals(curve.length, 3);
+    assert(curve[0].alpha < curve[1].alpha && curve[1].alpha <= curve[2].alpha, `curve not sorted: ${curve.map((p) => p.alpha)}`);
+    assertClose([curve[0].ratio_to_next!], [saved.parameters.auto_alpha.gap_ratio], 1e-9, "the chosen gap is the first step");
+    assert(saved.parameters.auto_alpha.reason.includes("(rule gap)"), saved.parameters.auto_alpha.reason);
     console.log(`2-D auto α: pull ${metrics.pull.toFixed(3)}, gap ×${metrics.auto_alpha_gap_ratio.toFixed(2)}, ${metrics.trials_auto_alpha} calibration trials; worst barrier error ${worst.toFixed(4)}`);
     const bad = await makeTestContext(basinCluster.config.parse({ energy, ad: { alpha: "auto" }, critical_alpha: { enabled: true } }), { seed: 1, pool, inputs });
     contexts.push(bad);

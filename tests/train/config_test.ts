@@ -40,6 +40,11 @@ Deno.test("unknown fields and bad values are rejected naming the field", () => {
   assert(!negative.success && negative.error.issues[0].path.join(".") === "lr_init", "negative lr");
   const bank = TrainToyConfig.safeParse({ init_type: "persistent", s_t_0_size: 10, batch_size: 100 });
   assert(!bank.success && bank.error.issues[0].path.join(".") === "s_t_0_size", "bank smaller than batch");
+  const imageBank = TrainEbmConfig.safeParse({ shortrun_init: "persistent", persistent_bank_size: 10, batch_size: 32 });
+  assert(!imageBank.success && imageBank.error.issues[0].path.join(".") === "persistent_bank_size", "image bank smaller than batch");
+  assert(imageBank.error.issues[0].message.includes("at least batch_size"), imageBank.error.issues[0].message);
+  assertEquals(TrainEbmConfig.parse({ shortrun_init: "uniform", persistent_bank_size: 10, batch_size: 32 }).persistent_bank_size, 10);
+  assertEquals(TrainEbmConfig.parse({}).persistent_bank_size, undefined);
 });
 
 Deno.test("noise-invariant learning rates and sampling temperature", () => {

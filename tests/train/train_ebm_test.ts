@@ -5,6 +5,7 @@ import { trainEbm } from "../../tasks/train-ebm.ts";
 import { parseMetricsJsonl } from "../../lib/train/metrics_log.ts";
 import { readSafetensors } from "../../lib/util/safetensors.ts";
 import { exists } from "../../lib/util/fs.ts";
+import { streamFor } from "../../lib/train/streams.ts";
 import { contextWithResume, tinyImageInput } from "./helpers.ts";
 
 await initBackend("cpu");
@@ -44,6 +45,8 @@ Deno.test("train-ebm: tiny persistent run writes the logged outputs and a summar
     const ckpt = await readSafetensors(`${t.ctx.outDir}/checkpoint.safetensors`);
     assert("net.f.0.weight" in ckpt.tensors && "optim.exp_avg/f.0.weight" in ckpt.tensors, Object.keys(ckpt.tensors).join(","));
     assertEquals(ckpt.tensors["net.f.0.weight"].shape, [2, 1, 3, 3]);
+    // No persistent_bank_size: the paper's bank, one state per data image.
+    assertEquals((await readSafetensors(`${t.ctx.outDir}/bank.safetensors`)).tensors.bank.shape, [8, 32, 32, 1]);
     const series = parseMetricsJsonl(await Deno.readTextFile(`${t.ctx.outDir}/metrics.jsonl`));
     assert(Math.abs(series[1].lr - 9e-4) < 1e-12, `lr decays: ${series[1].lr}`);
   } finally {
@@ -94,6 +97,37 @@ Deno.test("train-ebm: im_sz / im_ch disagreeing with the dataset is a clear erro
     await assertThrowsAsync(() => trainEbm(t.ctx), "im_ch 3", "32×32×1");
   } finally {
     await t.dispose();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("train-ebm: persistent_bank_size sets the bank's size; every state is revisited and it survives a resume", async () => {
+  const root = await Deno.makeTempDir();
+  const input = await tinyImageInput(root);
+  // 5 states for 8 images and batch 4: six iterations draw 24 states from 5, so each is visited.
+  const small = TrainEbmConfig.parse({ ...tiny, persistent_bank_size: 5 });
+  const reference = await contextWithResume(small, [input], `${root}/resume-a`);
+  const killed = await contextWithResume(small, [input], `${root}/resume-b`);
+  const rerun = await contextWithResume(small, [input], `${root}/resume-b`);
+  try {
+    await trainEbm(reference.ctx);
+    const saved = await readSafetensors(`${reference.ctx.outDir}/bank.safetensors`);
+    assertEquals(saved.tensors.bank.shape, [5, 32, 32, 1]);
+    const initial = streamFor(123, 0, "bank-init").uniformArray(5 * 1024, -1, 1);
+    const bank = saved.tensors.bank.data as Float32Array;
+    for (let row = 0; row < 5; row++) {
+      let moved = 0;
+      for (let j = row * 1024; j < (row + 1) * 1024; j++) moved = Math.max(moved, Math.abs(bank[j] - initial[j]));
+      assert(moved > 0, `bank state ${row} was never updated`);
+    }
+    await assertThrowsAsync(() => trainEbm(killed.ctx, { afterIteration: (i) => { if (i === 3) throw new Error("simulated kill"); } }), "simulated kill");
+    await trainEbm(rerun.ctx);
+    assertEquals(rerun.metrics!.resumed_from, 2);
+    const a = await runOutputs(reference.ctx.outDir), b = await runOutputs(rerun.ctx.outDir);
+    assertEquals(b.series, a.series);
+    assertEquals(b.bank, a.bank);
+  } finally {
+    for (const t of [reference, killed, rerun]) await t.dispose();
     await Deno.remove(root, { recursive: true });
   }
 });
