@@ -37,7 +37,7 @@ import { makeExecutor } from "../lib/adelm/make_executor.ts";
 import { resolveEnergySource } from "../lib/adelm/resolve_source.ts";
 import type { AttractionParams } from "../lib/adelm/attraction.ts";
 import { clusterMinima } from "../lib/adelm/cluster.ts";
-import { barrierMatrix } from "../lib/adelm/barriers.ts";
+import { barrierMatrix, nearestPairs } from "../lib/adelm/barriers.ts";
 import { disconnectivityTree } from "../lib/adelm/disconnectivity.ts";
 import { criticalAlpha } from "../lib/adelm/critical_alpha.ts";
 import { autoAlpha, type AutoAlphaResult } from "../lib/adelm/auto_alpha.ts";
@@ -69,6 +69,15 @@ const configSchema = z.object({
       alpha: z.number().positive().optional(),
       step_size: z.number().positive().optional(),
       temperature: z.number().positive().optional(),
+      /**
+       * Steps per barrier trial. `auto` (default): three times what the farthest barrier pair
+       * needs under the magnet alone, 3 · distance / ((ε²/2)·α), since the energy's own
+       * gradient slows the climb out of a well (on the 2-D test wells 1.3× did not suffice,
+       * 2× did); never fewer than `ad.max_steps` and at most 10× it (a warning says when that
+       * cap binds). A trial that cannot travel the distance fails whatever the barrier, and an
+       * unconnected pair leaves the disconnectivity tree with one root per basin.
+       */
+      max_steps: z.union([z.literal("auto"), z.number().int().positive()]).default("auto"),
     })
     .prefault({}),
   critical_alpha: z
@@ -188,12 +197,23 @@ export default defineTask({
       onProgress: (done, total) => ctx.progress.update(done, total, "minima"),
     });
     const representatives = clustered.basins.map((b) => minima[b.representative]);
+    const barrierPairs = nearestPairs(representatives, config.barrier.k);
     const barrierAd: AttractionParams = {
       ...ad,
       alpha: config.barrier.alpha ?? barrierAlpha(ad.alpha, auto),
       stepSize: config.barrier.step_size ?? ad.stepSize / 2,
       temperature: config.barrier.temperature ?? ad.temperature,
     };
+    if (config.barrier.max_steps === "auto") {
+      const farthest = Math.max(0, ...barrierPairs.map(([i, j]) => distance(representatives[i], representatives[j])));
+      const travelSteps = Math.ceil(3 * farthest / ((barrierAd.stepSize ** 2 / 2) * barrierAd.alpha));
+      barrierAd.maxSteps = Math.min(10 * ad.maxSteps, Math.max(ad.maxSteps, travelSteps));
+      if (travelSteps > barrierAd.maxSteps) {
+        ctx.log.warn(`Barrier trials need ${travelSteps} steps to travel ${farthest.toPrecision(3)} (the farthest barrier pair) but are capped at ${barrierAd.maxSteps} (10 × 'ad.max_steps'); set 'barrier.max_steps' or a larger 'barrier.alpha'`);
+      }
+    } else {
+      barrierAd.maxSteps = config.barrier.max_steps;
+    }
     ctx.log.info(`${clustered.basins.length} basins from ${clustered.trials} AD trials (${clustered.successes} successes); estimating barriers between representatives`);
     const barriers = await barrierMatrix(representatives, executor, { ad: barrierAd, k: config.barrier.k, reps: config.barrier.reps, seed: ctx.seed });
     ctx.log.info(`barriers: ${barriers.pairs.length} pairs, ${barriers.trials} trials, ${barriers.successes} successes`);

@@ -12,7 +12,10 @@ import type { WellSpec } from "../../lib/adelm/gaussian_wells.ts";
  * Runs both tasks; `t` is the temperature (the step keeps the gradient step ε²/(2T) = 0.2). The
  * output dirs live until the test calls `dispose`.
  */
-async function runBoth(wells: WellSpec[], t: number, init: Record<string, unknown>, chains: number, mode: "pool" | "batch" | "serial", seed: number, jobsPerTask = 1) {
+async function runBoth(
+  wells: WellSpec[], t: number, init: Record<string, unknown>, chains: number, mode: "pool" | "batch" | "serial", seed: number, jobsPerTask = 1,
+  clusterOverrides: { ad?: Record<string, unknown>; barrier?: Record<string, unknown> } = {},
+) {
   const pool = createPool({ threads: 2 });
   const contexts: { dispose(): Promise<void> }[] = [];
   const dispose = async () => {
@@ -29,8 +32,8 @@ async function runBoth(wells: WellSpec[], t: number, init: Record<string, unknow
     await metastableSearch.run(search.ctx);
     const cluster = await makeTestContext(basinCluster.config.parse({
       energy,
-      ad: { temperature: t, step_size: eps, alpha: 1 / t, delta: 0.35 },
-      barrier: { k: 2 },
+      ad: { temperature: t, step_size: eps, alpha: 1 / t, delta: 0.35, ...clusterOverrides.ad },
+      barrier: { k: 2, ...clusterOverrides.barrier },
       execution: { mode, jobs_per_task: jobsPerTask },
     }), { seed, pool, inputs: [{ id: "search", task: "metastable-search", dir: search.ctx.outDir }] });
     contexts.push(cluster);
@@ -75,5 +78,26 @@ Deno.test("adelm tasks: 64-D wells — same answers, and pool, batch and serial 
     }
   } finally {
     for (const r of runs) await r.dispose();
+  }
+});
+
+Deno.test("adelm tasks: barrier trials get the steps to travel between representatives (barrier.max_steps auto)", async () => {
+  // 25 steps carry AD ~5 units (drift (ε²/2)·α = 0.2 per step): A and B (2.8 apart) merge, and the
+  // three representatives A, C, D (6.5–12.2 apart) need more steps than that to meet.
+  const init = { kind: "uniform", low: -3, high: 12 };
+  const capped = await runBoth(WELLS_2D, 0.02, init, 24, "batch", 11, 1, { ad: { max_steps: 25 }, barrier: { max_steps: 25 } });
+  const auto = await runBoth(WELLS_2D, 0.02, init, 24, "batch", 11, 1, { ad: { max_steps: 25 } });
+  try {
+    type Doc = { basins: unknown[]; barrier_matrix: (number | null)[][]; parameters: { barrier_ad: { maxSteps: number } } };
+    const [c, a] = await Promise.all([readJson<Doc>(`${capped.clusterDir}/basins.json`), readJson<Doc>(`${auto.clusterDir}/basins.json`)]);
+    const connected = (d: Doc) => d.barrier_matrix.flatMap((row, i) => row.filter((v, j) => j > i && v !== null)).length;
+    assertEquals(c.basins.length, 3);
+    assertEquals(a.basins.length, 3);
+    assertEquals(connected(c), 0, "25-step barrier trials should be travel-limited");
+    assertEquals(connected(a), 3, "auto barrier steps should connect every pair of the 3 representatives");
+    assert(a.parameters.barrier_ad.maxSteps > 25 && a.parameters.barrier_ad.maxSteps <= 250, `barrier max steps ${a.parameters.barrier_ad.maxSteps}`);
+  } finally {
+    await capped.dispose();
+    await auto.dispose();
   }
 });
