@@ -30,6 +30,8 @@ export default defineTask({
     minima_file: z.string().default("minima.safetensors"),
     minima_tensor: z.string().default("minima"),
     png_scale: z.number().positive().default(2),
+    /** Pixel replication of the basin grids (`basin-<id>.png`, `representatives.png`): 32 px minima at ×1 are too small to judge. */
+    image_scale: z.number().int().positive().default(3),
   }),
   async run(ctx) {
     const c = ctx.config;
@@ -57,9 +59,9 @@ export default defineTask({
     await writeFigure(ctx.outDir, "disconnectivity", disconnectivityFigure({ ...graph, title: `${withBasins[0].id}: disconnectivity graph` }), { scale: c.png_scale });
     if (minima) {
       for (const [i, basin] of basins.basins.entries()) {
-        await writeFileAtomic(join(ctx.outDir, `basin-${basin.id ?? i}.png`), await basinGridPng(minima.data, minima, basinOrder(basin)));
+        await writeFileAtomic(join(ctx.outDir, `basin-${basin.id ?? i}.png`), await basinGridPng(minima.data, minima, basinOrder(basin), c.image_scale));
       }
-      await writeFileAtomic(join(ctx.outDir, "representatives.png"), await basinGridPng(minima.data, minima, basins.basins.map((b) => b.representative)));
+      await writeFileAtomic(join(ctx.outDir, "representatives.png"), await basinGridPng(minima.data, minima, basins.basins.map((b) => b.representative), c.image_scale));
     }
     await ctx.writeMetrics({ basins: basins.basins.length, minima: basins.energies.length, images: minima !== undefined });
   },

@@ -23,7 +23,7 @@
 import * as Plot from "@observablehq/plot";
 import { pngDataUri } from "./colormap.ts";
 import { composePanels } from "./compose.ts";
-import { encodeGridPng, makeGrid } from "./grid.ts";
+import { encodeGridPng, makeGrid, upscaleNearest } from "./grid.ts";
 import { type Figure, type FigureDocument, plotToSvg } from "./render.ts";
 
 /** A leaf (basin) of the graph. */
@@ -188,12 +188,12 @@ export function basinOrder(basin: BasinsJson["basins"][number]): number[] {
   return [basin.representative, ...members.filter((m) => m !== basin.representative)];
 }
 
-/** Images of one basin (NHWC, minima indexed by `order`) as a make_grid PNG. */
-export async function basinGridPng(minima: Float32Array, shape: { height: number; width: number; channels: number }, order: number[]): Promise<Uint8Array> {
+/** Images of one basin (NHWC, minima indexed by `order`) as a make_grid PNG, enlarged `scale` times. */
+export async function basinGridPng(minima: Float32Array, shape: { height: number; width: number; channels: number }, order: number[], scale = 1): Promise<Uint8Array> {
   const size = shape.height * shape.width * shape.channels;
   const batch = new Float32Array(order.length * size);
   order.forEach((m, i) => batch.set(minima.subarray(m * size, (m + 1) * size), i * size));
-  return await encodeGridPng(makeGrid(batch, { n: order.length, ...shape }));
+  return await encodeGridPng(upscaleNearest(makeGrid(batch, { n: order.length, ...shape }), scale));
 }
 
 /** Graph input from `basins.json` plus (optionally) the minima images. */

@@ -112,6 +112,32 @@ function tile(images: Float32Array | Float64Array, shape: BatchShape, toByte: (v
   return { width: shape.width, height: shape.height, data };
 }
 
+/**
+ * The image enlarged `factor` times by pixel replication (nearest neighbour), so 28–32 px
+ * samples stay sharp when viewed; factor 1 returns the image itself.
+ *
+ * @example
+ * ```ts
+ * const big = upscaleNearest(makeGrid(batch, shape), 3);
+ * ```
+ */
+export function upscaleNearest(image: RgbImage, factor: number): RgbImage {
+  if (!Number.isInteger(factor) || factor < 1) throw new Error(`Cannot enlarge an image grid: expected a positive whole factor, got ${factor}`);
+  if (factor === 1) return image;
+  const width = image.width * factor, height = image.height * factor;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const src = Math.floor(y / factor) * image.width;
+    for (let x = 0; x < width; x++) {
+      const from = (src + Math.floor(x / factor)) * 3, to = (y * width + x) * 3;
+      data[to] = image.data[from];
+      data[to + 1] = image.data[from + 1];
+      data[to + 2] = image.data[from + 2];
+    }
+  }
+  return { width, height, data };
+}
+
 /** PNG bytes of an RGB image, encoded by sharp. */
 export async function encodeGridPng(image: RgbImage): Promise<Uint8Array> {
   const buffer = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../assert.ts";
-import { defaultNrow, encodeGridPng, makeGrid, writeGridPng } from "../../lib/plot/grid.ts";
+import { defaultNrow, encodeGridPng, makeGrid, upscaleNearest, writeGridPng } from "../../lib/plot/grid.ts";
 import { decodePng } from "./png.ts";
 
 Deno.test("defaultNrow is the paper's int(n ** 0.5)", () => {
@@ -63,4 +63,19 @@ Deno.test("encodeGridPng / writeGridPng round-trip the exact bytes", async () =>
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("upscaleNearest replicates each pixel into a factor×factor block", () => {
+  const image = { width: 2, height: 1, data: new Uint8Array([1, 2, 3, 4, 5, 6]) };
+  const big = upscaleNearest(image, 2);
+  assertEquals([big.width, big.height], [4, 2]);
+  assertEquals(Array.from(big.data), [1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6, 1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6]);
+  assert(upscaleNearest(image, 1) === image, "factor 1 should return the image itself");
+  let message = "";
+  try {
+    upscaleNearest(image, 1.5);
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assertEquals(message, "Cannot enlarge an image grid: expected a positive whole factor, got 1.5");
 });

@@ -49,9 +49,10 @@ Deno.test("plot tasks read the upstream files and write svg + png figures", asyn
     try {
       await plotBasins.run(basins.ctx);
       assertEquals(await listDir(basins.ctx.outDir), ["basin-0.png", "basin-1.png", "disconnectivity.png", "disconnectivity.svg", "metrics.json", "representatives.png"]);
-      // basin 1 = representative 2 then members 3, 4: int(√3) = 1 tile per row → 3 rows of 4×4 + 2 px padding
+      // basin 1 = representative 2 then members 3, 4: int(√3) = 1 tile per row → 3 rows of 4×4 + 2 px
+      // padding, enlarged ×3 (image_scale's default)
       const grid = await decodePng(await Deno.readFile(join(basins.ctx.outDir, "basin-1.png")));
-      assertEquals([grid.width, grid.height], [4 + 4, 3 * (4 + 2) + 2]);
+      assertEquals([grid.width, grid.height], [3 * (4 + 4), 3 * (3 * (4 + 2) + 2)]);
     } finally {
       await basins.dispose();
     }
