@@ -215,7 +215,7 @@ export default defineTask({
       barrierAd.maxSteps = config.barrier.max_steps;
     }
     ctx.log.info(`${clustered.basins.length} basins from ${clustered.trials} AD trials (${clustered.successes} successes); estimating barriers between representatives`);
-    const barriers = await barrierMatrix(representatives, executor, { ad: barrierAd, k: config.barrier.k, reps: config.barrier.reps, seed: ctx.seed });
+    const barriers = await barrierMatrix(representatives, executor, { ad: barrierAd, k: config.barrier.k, pairs: barrierPairs, reps: config.barrier.reps, seed: ctx.seed });
     ctx.log.info(`barriers: ${barriers.pairs.length} pairs, ${barriers.trials} trials, ${barriers.successes} successes`);
     const tree = disconnectivityTree(clustered.basins.map((b) => energies[b.representative]), barriers.matrix);
 

@@ -22,6 +22,8 @@ export interface BarrierOptions {
   ad: AttractionParams;
   /** Nearest neighbours per representative. */
   k: number;
+  /** The pairs to estimate, when the caller already has `nearestPairs(representatives, k)`. */
+  pairs?: [number, number][];
   /** Trials per direction per pair. */
   reps: number;
   seed: number;
@@ -61,7 +63,7 @@ export async function barrierMatrix(representatives: Float32Array[], executor: E
   const n = representatives.length;
   const matrix = Array.from({ length: n }, () => new Array<number>(n).fill(Infinity));
   for (let i = 0; i < n; i++) matrix[i][i] = 0;
-  const pairs = nearestPairs(representatives, options.k);
+  const pairs = options.pairs ?? nearestPairs(representatives, options.k);
   const jobs: TrialJob[] = [];
   for (const [i, j] of pairs) {
     for (let rep = 0; rep < options.reps; rep++) {
