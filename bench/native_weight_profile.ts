@@ -1,0 +1,65 @@
+/**
+ * Where the time of `deno task bench`'s weight step goes on the native backend: the exact step
+ * the bench times (the ML loss of a data batch and a sample batch, ∇θ, one Adam step), with the
+ * per-kernel wall time inside it (medians over `--reps` steps after two warm-up steps).
+ *
+ * Usage:
+ *   deno run -A bench/native_weight_profile.ts [--net vanilla] [--reps 7] [--batch 100]
+ *
+ * @example
+ * ```sh
+ * deno run -A bench/native_weight_profile.ts --net vanilla --reps 7
+ * ```
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../lib/tensor/backend.ts";
+import { createNet, type NetType } from "../lib/nets/net.ts";
+import { paramGrads } from "../lib/ebm/grads.ts";
+import { createOptimizer } from "../lib/ebm/optim.ts";
+import { Random } from "../lib/util/random.ts";
+import { nativeProfile } from "../lib/tensor/native/install.ts";
+
+function flag(name: string, fallback: string): string {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < Deno.args.length ? Deno.args[i + 1] : fallback;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+const type = flag("net", "vanilla") as NetType, reps = Number(flag("reps", "7")), batch = Number(flag("batch", "100"));
+await initBackend("native");
+const net = createNet(type, { n_c: 3, n_f: 32 }, 0);
+const rng = new Random(1);
+const shape = [batch, ...net.inputShape], size = shape.reduce((a, b) => a * b, 1);
+const x = tf.tensor(rng.uniformArray(size, -1, 1), shape), xNeg = tf.tensor(rng.uniformArray(size, -1, 1), shape);
+const opt = createOptimizer("adam", net.params, { lr: 1e-4 });
+const eps = 0.015;
+const kernels = new Map<string, number[]>(), totals: number[] = [];
+for (let r = 0; r < reps + 2; r++) {
+  const measured = r >= 2;
+  if (measured) {
+    nativeProfile.reset();
+    nativeProfile.enable();
+  }
+  const t0 = performance.now();
+  const { grads } = paramGrads(net, () => tf.mul(tf.sub(tf.mean(net.energy(x)), tf.mean(net.energy(xNeg))), 2 / eps ** 2) as tf.Scalar);
+  opt.step(grads);
+  tf.dispose(Object.values(grads));
+  const t1 = performance.now();
+  nativeProfile.disable();
+  if (!measured) continue;
+  totals.push(t1 - t0);
+  for (const k of nativeProfile.snapshot()) {
+    const key = `${k.kernel} ×${k.calls}`;
+    kernels.set(key, [...(kernels.get(key) ?? []), k.ms]);
+  }
+}
+console.log(`${type} weight step on native, batch ${batch}: median ${median(totals).toFixed(1)} ms over ${reps} steps`);
+for (const [kernel, ms] of [...kernels].sort((a, b) => median(b[1]) - median(a[1]))) console.log(`  ${kernel.padEnd(36)} ${median(ms).toFixed(1).padStart(7)} ms`);
+tf.dispose([x, xNeg]);
+net.dispose();
+Deno.exit(0);
