@@ -28,15 +28,9 @@ import type { AttractionParams, AttractionResult } from "../lib/adelm/attraction
 import { Phase, streamSeed } from "../lib/adelm/streams.ts";
 import { Random } from "../lib/util/random.ts";
 import { burn } from "./pool_burn_worker.ts";
+import { positiveIntFlag } from "./cli_args.ts";
 
-function flag(name: string, fallback: number): number {
-  const at = Deno.args.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const v = Number(Deno.args[at + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`Cannot read --${name}: expected a positive whole number, got '${Deno.args[at + 1]}'`);
-  return v;
-}
-const trials = flag("trials", 384), rounds = flag("rounds", 24), repeats = flag("repeats", 3), maxBatch = flag("max-batch", 1);
+const trials = positiveIntFlag("trials", 384), rounds = positiveIntFlag("rounds", 24), repeats = positiveIntFlag("repeats", 3), maxBatch = positiveIntFlag("max-batch", 1);
 
 const dim = 784, wellCount = 16, rng = new Random(1);
 const wells = Array.from({ length: wellCount }, () => {

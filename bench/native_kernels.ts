@@ -26,22 +26,18 @@ import { createNet, type EnergyNet, type NetType } from "../lib/nets/net.ts";
 import { langevinStep } from "../lib/ebm/langevin.ts";
 import { paramGrads } from "../lib/ebm/grads.ts";
 import { Random } from "../lib/util/random.ts";
+import { flag, positiveIntFlag } from "./cli_args.ts";
 
 /** [median, min] in ms. */
 type Timing = [number, number];
 type Timings = { forward: Timing; langevin: Timing; weight?: Timing };
 
-function flag(name: string, fallback: string): string {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < Deno.args.length ? Deno.args[i + 1] : fallback;
-}
-
 const backends = flag("backend", "native").split(",");
 const nets = flag("nets", "vanilla,nonlocal,toy").split(",") as NetType[];
-const batch = Number(flag("batch", "100"));
-const reps = Number(flag("reps", "10"));
-const threads = Number(flag("threads", "2"));
-const nf = Number(flag("nf", "32"));
+const batch = positiveIntFlag("batch", 100);
+const reps = positiveIntFlag("reps", 10);
+const threads = positiveIntFlag("threads", 2);
+const nf = positiveIntFlag("nf", 32);
 const profile = Deno.args.includes("--profile");
 const cpuTime = Deno.args.includes("--cpu-time");
 

@@ -21,22 +21,12 @@ import { createNet, type NetType } from "../lib/nets/net.ts";
 import { langevinStep } from "../lib/ebm/langevin.ts";
 import { Random } from "../lib/util/random.ts";
 import { nativeProfile, nativeStats } from "../lib/tensor/native/install.ts";
-
-function flag(name: string, fallback: string): string {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < Deno.args.length ? Deno.args[i + 1] : fallback;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
+import { flag, median, positiveIntFlag } from "./cli_args.ts";
 
 const nets = flag("nets", "toy,vanilla").split(",") as NetType[];
-const reps = Number(flag("reps", "9"));
-const batch = Number(flag("batch", "100"));
+const reps = positiveIntFlag("reps", 9);
+const batch = positiveIntFlag("batch", 100);
 for (const n of nets) if (!["toy", "vanilla", "nonlocal"].includes(n)) throw new Error(`Cannot read --nets: unknown net '${n}'`);
-if (!Number.isInteger(reps) || reps < 1) throw new Error(`Cannot read --reps: expected a positive integer, got '${flag("reps", "")}'`);
 
 await initBackend("native");
 console.log(`native Langevin step profile: batch ${batch}, median of ${reps} after 2 warm-up steps`);

@@ -22,18 +22,7 @@ import { gaussianNoise, langevinStep } from "../lib/ebm/langevin.ts";
 import { mlLossGrads } from "../lib/ebm/grads.ts";
 import { createOptimizer } from "../lib/ebm/optim.ts";
 import { Random } from "../lib/util/random.ts";
-
-function flag(name: string, fallback: string): string {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < Deno.args.length ? Deno.args[i + 1] : fallback;
-}
-
-function positiveInt(name: string): number {
-  const raw = flag(name, name === "iters" ? "12" : name === "rounds" ? "2" : String(navigator.hardwareConcurrency));
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`Cannot read --${name}: expected a positive integer, got '${raw}'`);
-  return n;
-}
+import { positiveIntFlag } from "./cli_args.ts";
 
 /** The child: runs the loop once and prints `{"ms", "cpuMs" (per iteration), "rssMiB"}`. */
 async function child(iters: number): Promise<void> {
@@ -76,10 +65,10 @@ async function runChild(poolMb: string, iters: number, threads: number): Promise
 }
 
 if (Deno.args.includes("--child")) {
-  await child(positiveInt("iters"));
+  await child(positiveIntFlag("iters", 12));
   Deno.exit(0);
 }
-const iters = positiveInt("iters"), rounds = positiveInt("rounds"), threads = positiveInt("threads");
+const iters = positiveIntFlag("iters", 12), rounds = positiveIntFlag("rounds", 2), threads = positiveIntFlag("threads", navigator.hardwareConcurrency);
 console.log(`VanillaNet n_f 32, batch 100: ${iters} iterations of 5 Langevin steps + 1 Adam weight step, ${threads} thread(s), ${rounds} round(s)`);
 const off: Array<{ ms: number; cpuMs: number }> = [], on: Array<{ ms: number; cpuMs: number }> = [];
 for (let r = 0; r < rounds; r++) {

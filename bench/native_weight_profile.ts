@@ -19,18 +19,9 @@ import { paramGrads } from "../lib/ebm/grads.ts";
 import { createOptimizer } from "../lib/ebm/optim.ts";
 import { Random } from "../lib/util/random.ts";
 import { nativeProfile } from "../lib/tensor/native/install.ts";
+import { flag, median, positiveIntFlag } from "./cli_args.ts";
 
-function flag(name: string, fallback: string): string {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < Deno.args.length ? Deno.args[i + 1] : fallback;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-const type = flag("net", "vanilla") as NetType, reps = Number(flag("reps", "7")), batch = Number(flag("batch", "100"));
+const type = flag("net", "vanilla") as NetType, reps = positiveIntFlag("reps", 7), batch = positiveIntFlag("batch", 100);
 await initBackend("native");
 const net = createNet(type, { n_c: 3, n_f: 32 }, 0);
 const rng = new Random(1);

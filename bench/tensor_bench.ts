@@ -23,20 +23,10 @@ import { paramGrads } from "../lib/ebm/grads.ts";
 import { createOptimizer } from "../lib/ebm/optim.ts";
 import { Random } from "../lib/util/random.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
+import { flag, median, positiveIntFlag, runMain } from "./cli_args.ts";
 
 const OPS = ["forward", "langevin", "weight"] as const;
 type Row = { net: string; op: typeof OPS[number]; ms: number; torch_ms: number | null; ratio: number | null };
-
-function flag(name: string, fallback: string | undefined): string | undefined {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < Deno.args.length ? Deno.args[i + 1] : fallback;
-}
-
-function positiveInt(name: string, value: string | undefined): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`Cannot read --${name}: expected a positive integer, got '${value}'`);
-  return n;
-}
 
 function medianMs(fn: () => void, reps: number, warmup: number): number {
   for (let i = 0; i < warmup; i++) fn();
@@ -46,8 +36,7 @@ function medianMs(fn: () => void, reps: number, warmup: number): number {
     fn();
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return times.length % 2 ? times[(times.length - 1) / 2] : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
+  return median(times);
 }
 
 function timeNet(net: EnergyNet, batch: number, reps: number, warmup: number): Record<typeof OPS[number], number> {
@@ -97,8 +86,8 @@ async function main(): Promise<void> {
   const { name, note } = await resolveBackendName(flag("backend", undefined));
   const nets = (flag("nets", "toy,vanilla,nonlocal") ?? "").split(",").filter((s) => s) as NetType[];
   for (const n of nets) if (!["toy", "vanilla", "nonlocal"].includes(n)) throw new Error(`Cannot read --nets: unknown net '${n}' (expected toy, vanilla, nonlocal)`);
-  const reps = positiveInt("reps", flag("reps", "10"));
-  const batch = positiveInt("batch", flag("batch", "100"));
+  const reps = positiveIntFlag("reps", 10);
+  const batch = positiveIntFlag("batch", 100);
   const warmup = 2;
   await initBackend(name);
   const info = backendInfo();
@@ -111,7 +100,7 @@ async function main(): Promise<void> {
     console.log(`  ${type}: forward ${t.forward.toFixed(1)} ms, langevin ${t.langevin.toFixed(1)} ms, weight ${t.weight.toFixed(1)} ms`);
     net.dispose();
   }
-  const torchThreads = positiveInt("torch-threads", flag("torch-threads", "2"));
+  const torchThreads = positiveIntFlag("torch-threads", 2);
   const torch = Deno.args.includes("--no-torch") ? null : await torchTimings(nets, reps, batch, torchThreads);
   if (torch !== null) console.log(`PyTorch reference: ${torchThreads} thread(s), same command`);
   if (torch === null) {
@@ -136,13 +125,4 @@ function round(v: number): number {
   return Math.round(v * 100) / 100;
 }
 
-if (import.meta.main) {
-  try {
-    await main();
-  } catch (e) {
-    console.error((e as Error).message);
-    Deno.exit(1);
-  }
-  // Threaded backends keep worker threads alive; the bench is done.
-  Deno.exit(0);
-}
+if (import.meta.main) await runMain(main);

@@ -16,21 +16,11 @@ import { initBackend } from "../lib/tensor/backend.ts";
 import { ImageTrainingProblem } from "../lib/train/image_problem.ts";
 import { TrainEbmConfig } from "../lib/train/config.ts";
 import { Random } from "../lib/util/random.ts";
-
-function flag(name: string, fallback: string): string {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < Deno.args.length ? Deno.args[i + 1] : fallback;
-}
-
-function positiveInt(name: string, fallback: number): number {
-  const v = Number(flag(name, String(fallback)));
-  if (!Number.isInteger(v) || v < 1) throw new Error(`Cannot run the benchmark: --${name} must be a positive whole number, got ${flag(name, "")}`);
-  return v;
-}
+import { flag, positiveIntFlag } from "./cli_args.ts";
 
 const backend = flag("backend", "native");
-const iters = positiveInt("iters", 3);
-const steps = positiveInt("steps", 100);
+const iters = positiveIntFlag("iters", 3);
+const steps = positiveIntFlag("steps", 100);
 await initBackend(backend);
 
 // Content does not change the cost; 2000 random images stand in for Fashion-MNIST.

@@ -44,17 +44,7 @@ import { heap, input, type KernelArgs, offset, type WasmHeapBackend } from "../l
 import { simdKernelsFor } from "../lib/tensor/wasm/simd_kernels.ts";
 import { CONV_BIAS_LEAKY_RELU } from "../lib/nets/kernel_names.ts";
 import { Random } from "../lib/util/random.ts";
-
-function flag(name: string, fallback: string): string {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < Deno.args.length ? Deno.args[i + 1] : fallback;
-}
-
-function positiveInt(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`Cannot read --${name}: expected a positive integer, got '${value}'`);
-  return n;
-}
+import { median, positiveIntFlag, runMain } from "./cli_args.ts";
 
 /** The previous session's layer kernel: XNNPACK's FusedConv2D for every layer. */
 function xnnpackLayer(args: KernelArgs): tf.TensorInfo {
@@ -137,14 +127,9 @@ function useConfig(config: Config): void {
   swapKernel(SWAP_LEADING_AXES, undefined); // the filter gradient's dy/output transposes on tf.transpose
 }
 
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
 async function main(): Promise<void> {
-  const reps = positiveInt("reps", flag("reps", "7"));
-  const batch = positiveInt("batch", flag("batch", "100"));
+  const reps = positiveIntFlag("reps", 7);
+  const batch = positiveIntFlag("batch", 100);
   await initBackend("wasm");
   const info = backendInfo();
   const net = createNet("vanilla", { n_c: 3, n_f: 32 }, 0);
@@ -221,12 +206,4 @@ async function main(): Promise<void> {
   net.dispose();
 }
 
-if (import.meta.main) {
-  try {
-    await main();
-  } catch (e) {
-    console.error((e as Error).message);
-    Deno.exit(1);
-  }
-  Deno.exit(0);
-}
+if (import.meta.main) await runMain(main);
