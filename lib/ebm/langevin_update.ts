@@ -15,13 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { LANGEVIN_UPDATE } from "../nets/kernel_names.ts";
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap };
-
-function tensorOf(info: tf.TensorInfo | undefined, name: string): tf.Tensor {
-  if (info === undefined) throw new Error(`Cannot run ${LANGEVIN_UPDATE}: input '${name}' is missing`);
-  return info instanceof tf.Tensor ? info : tf.engine().makeTensorFromTensorInfo(info);
-}
+import { composedKernelRegistrar, kernelInput, type KernelArgs } from "../nets/composed_kernels.ts";
 
 /** The composed ops: the reference the native kernel reproduces bit for bit. */
 function composedOps(x: tf.Tensor, grad: tf.Tensor, noise: tf.Tensor, energy: tf.Tensor, epsilon: number): [tf.Tensor, tf.Tensor1D] {
@@ -35,12 +29,12 @@ function composedOps(x: tf.Tensor, grad: tf.Tensor, noise: tf.Tensor, energy: tf
 /** Any backend without its own kernel: the composed ops. */
 function composedLangevinUpdate(args: KernelArgs): tf.TensorInfo[] {
   const { epsilon } = args.attrs as unknown as { epsilon: number };
-  const x = tensorOf(args.inputs.x, "x"), grad = tensorOf(args.inputs.grad, "grad");
-  const noise = tensorOf(args.inputs.noise, "noise"), energy = tensorOf(args.inputs.energy, "energy");
+  const x = kernelInput(args, "x", LANGEVIN_UPDATE), grad = kernelInput(args, "grad", LANGEVIN_UPDATE);
+  const noise = kernelInput(args, "noise", LANGEVIN_UPDATE), energy = kernelInput(args, "energy", LANGEVIN_UPDATE);
   return composedOps(x, grad, noise, energy, epsilon);
 }
 
-const backendsDone = new Set<string>();
+const registerComposed = composedKernelRegistrar([[LANGEVIN_UPDATE, composedLangevinUpdate]]);
 
 /**
  * Registers the composed kernel for the active backend unless it has its own. Called by
@@ -52,12 +46,7 @@ const backendsDone = new Set<string>();
  * ```
  */
 export function ensureLangevinUpdateKernel(): void {
-  const backendName = tf.getBackend();
-  if (backendsDone.has(backendName)) return;
-  if (tf.getKernel(LANGEVIN_UPDATE, backendName) === undefined) {
-    tf.registerKernel({ kernelName: LANGEVIN_UPDATE, backendName, kernelFunc: composedLangevinUpdate as unknown as tf.KernelFunc });
-  }
-  backendsDone.add(backendName);
+  registerComposed();
 }
 
 /**

@@ -20,22 +20,16 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DENSE_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "./kernel_names.ts";
 import { ensureFusedLayerKernels } from "./fused_layer.ts";
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap };
-
-function tensorOf(info: tf.TensorInfo | undefined, name: string): tf.Tensor {
-  if (info === undefined) throw new Error(`Cannot run ${DENSE_BIAS_LEAKY_RELU}: input '${name}' is missing`);
-  return info instanceof tf.Tensor ? info : tf.engine().makeTensorFromTensorInfo(info);
-}
+import { composedKernelRegistrar, kernelInput, type KernelArgs } from "./composed_kernels.ts";
 
 /** Any backend: the unfused ops, in the order the layer ran them under a gradient tape. */
 function composedDense(args: KernelArgs): tf.TensorInfo {
   const { alpha } = args.attrs as unknown as { alpha: number };
-  const x = tensorOf(args.inputs.x, "x"), weight = tensorOf(args.inputs.weight, "weight"), bias = tensorOf(args.inputs.bias, "bias");
+  const x = kernelInput(args, "x", DENSE_BIAS_LEAKY_RELU), weight = kernelInput(args, "weight", DENSE_BIAS_LEAKY_RELU), bias = kernelInput(args, "bias", DENSE_BIAS_LEAKY_RELU);
   return tf.tidy(() => tf.prelu(tf.add(tf.matMul(x, weight), bias), tf.scalar(alpha) as unknown as tf.Tensor));
 }
 
-const backendsDone = new Set<string>();
+const ensureComposedDense = composedKernelRegistrar([[DENSE_BIAS_LEAKY_RELU, composedDense]]);
 let gradientRegistered = false;
 
 /**
@@ -53,12 +47,7 @@ export function ensureFusedDenseKernels(): void {
     tf.registerGradient({ kernelName: DENSE_BIAS_LEAKY_RELU, inputsToSave: ["x", "weight"], outputsToSave: [true], gradFunc: denseGradient });
     gradientRegistered = true;
   }
-  const backendName = tf.getBackend();
-  if (backendsDone.has(backendName)) return;
-  if (tf.getKernel(DENSE_BIAS_LEAKY_RELU, backendName) === undefined) {
-    tf.registerKernel({ kernelName: DENSE_BIAS_LEAKY_RELU, backendName, kernelFunc: composedDense as unknown as tf.KernelFunc });
-  }
-  backendsDone.add(backendName);
+  ensureComposedDense();
 }
 
 /** The activation gradient runs once; the per-input closures only for inputs that need one. */

@@ -15,6 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { CONV_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "./kernel_names.ts";
+import { composedKernelRegistrar, kernelInput, type KernelArgs } from "./composed_kernels.ts";
 
 /** The conv layer's attributes as the kernel receives them. */
 type LayerAttrs = {
@@ -22,14 +23,6 @@ type LayerAttrs = {
   pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
   alpha: number;
 };
-
-/** What tfjs passes a kernel function (the parts these kernels read). */
-export type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap };
-
-function tensorOf(info: tf.TensorInfo | undefined, kernel: string, name: string): tf.Tensor {
-  if (info === undefined) throw new Error(`Cannot run ${kernel}: input '${name}' is missing`);
-  return info instanceof tf.Tensor ? info : tf.engine().makeTensorFromTensorInfo(info);
-}
 
 /**
  * Any backend: the backend's own FusedConv2D with a leakyrelu activation. Backend kernels of
@@ -42,9 +35,9 @@ function tensorOf(info: tf.TensorInfo | undefined, kernel: string, name: string)
  */
 export function composedConvBiasLeakyRelu(args: KernelArgs): tf.TensorInfo {
   const attrs = args.attrs as unknown as LayerAttrs;
-  const x = tensorOf(args.inputs.x, CONV_BIAS_LEAKY_RELU, "x");
-  const filter = tensorOf(args.inputs.filter, CONV_BIAS_LEAKY_RELU, "filter");
-  const bias = tensorOf(args.inputs.bias, CONV_BIAS_LEAKY_RELU, "bias");
+  const x = kernelInput(args, "x", CONV_BIAS_LEAKY_RELU);
+  const filter = kernelInput(args, "filter", CONV_BIAS_LEAKY_RELU);
+  const bias = kernelInput(args, "bias", CONV_BIAS_LEAKY_RELU);
   return tf.engine().runKernel("FusedConv2D", { x, filter, bias }, {
     strides: attrs.strides,
     pad: attrs.pad,
@@ -62,17 +55,15 @@ export function composedConvBiasLeakyRelu(args: KernelArgs): tf.TensorInfo {
  */
 function composedGradFromOutput(args: KernelArgs): tf.TensorInfo {
   const { alpha } = args.attrs as unknown as { alpha: number };
-  const dy = tensorOf(args.inputs.dy, LEAKY_RELU_GRAD_FROM_OUTPUT, "dy");
-  const y = tensorOf(args.inputs.y, LEAKY_RELU_GRAD_FROM_OUTPUT, "y");
+  const dy = kernelInput(args, "dy", LEAKY_RELU_GRAD_FROM_OUTPUT);
+  const y = kernelInput(args, "y", LEAKY_RELU_GRAD_FROM_OUTPUT);
   return tf.tidy(() => tf.mul(dy, tf.step(y, alpha)));
 }
 
-const COMPOSED: Array<[string, (args: KernelArgs) => tf.TensorInfo]> = [
+const ensureComposedLayerKernels = composedKernelRegistrar([
   [CONV_BIAS_LEAKY_RELU, composedConvBiasLeakyRelu],
   [LEAKY_RELU_GRAD_FROM_OUTPUT, composedGradFromOutput],
-];
-
-const backendsDone = new Set<string>();
+]);
 let gradientRegistered = false;
 
 /**
@@ -89,14 +80,7 @@ export function ensureFusedLayerKernels(): void {
     tf.registerGradient({ kernelName: CONV_BIAS_LEAKY_RELU, inputsToSave: ["x", "filter"], outputsToSave: [true], gradFunc: layerGradient });
     gradientRegistered = true;
   }
-  const backendName = tf.getBackend();
-  if (backendsDone.has(backendName)) return;
-  for (const [kernelName, kernelFunc] of COMPOSED) {
-    if (tf.getKernel(kernelName, backendName) === undefined) {
-      tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-    }
-  }
-  backendsDone.add(backendName);
+  ensureComposedLayerKernels();
 }
 
 /**
