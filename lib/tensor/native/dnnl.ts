@@ -67,8 +67,25 @@ export const SINGLE_THREAD_WORK = 3e7;
  */
 export const MEMORY_BOUND_WORK_PER_ELEMENT = 30;
 
-/** A primitive descriptor plus its primitive, kept alive for the life of the cache. */
-export type Primitive = { pd: Pointer; primitive: Pointer; what: string };
+/**
+ * A primitive descriptor plus its primitive, kept alive for the life of the cache, and the
+ * OpenMP thread count it was created for (and must run with, see {@link Dnnl.primitive}).
+ */
+export type Primitive = { pd: Pointer; primitive: Pointer; what: string; threads: number };
+
+/** How {@link Dnnl.primitive} creates a primitive. */
+export interface PrimitiveOptions {
+  /** Primitive attributes (e.g. post-ops); none when absent. */
+  attr?: Pointer;
+  /** The forward primitive descriptor a backward primitive needs as a hint. */
+  hint?: Pointer;
+  /**
+   * Floating-point operations (or weighted elements) of one execution: below
+   * {@link SINGLE_THREAD_WORK} the primitive is created for, and runs on, one thread. Absent for
+   * primitives that are only hints and never run.
+   */
+  work?: number;
+}
 
 /** One operand of {@link singlePrimitivePlan}: a new user slot bound to a primitive argument. */
 export interface SlotOperand {
@@ -86,14 +103,14 @@ export interface SlotOperand {
  * A plan of one execution of `primitive` whose operands each get a user slot, in the given order
  * (the order of `run`'s buffers); reorders bridge slots whose layout the primitive does not take.
  */
-export function singlePrimitivePlan(dnnl: Dnnl, primitive: Primitive, operands: SlotOperand[], work: number): Plan {
+export function singlePrimitivePlan(dnnl: Dnnl, primitive: Primitive, operands: SlotOperand[]): Plan {
   const plan = new Plan(dnnl);
   const afterOutputs: Array<() => void> = [];
   const slots = operands.map((o) => plan.addSlot(o.md));
   const args = operands.map((o, i): [number, Pointer] =>
     [o.arg, plan.bind(slots[i], o.md, dnnl.queryMd(primitive, o.query, o.index), o.direction, afterOutputs)]
   );
-  plan.addStep(primitive, args, work);
+  plan.addStep(primitive, args);
   afterOutputs.forEach((step) => step());
   return plan;
 }
@@ -131,12 +148,11 @@ export class Plan {
     const internal = this.dnnl.createMemory(wantedMd, ALLOCATE);
     if (direction === "in") {
       const reorder = this.dnnl.reorder(Deno.UnsafePointer.of(userMd), wantedMd);
-      this.addStep(reorder, [[ABI.arg.from, this.slots[slot]], [ABI.arg.to, internal]], this.dnnl.elements(wantedMd));
+      this.addStep(reorder, [[ABI.arg.from, this.slots[slot]], [ABI.arg.to, internal]]);
       this.steps[this.steps.length - 1].readsSlot = slot;
     } else {
       const reorder = this.dnnl.reorder(wantedMd, Deno.UnsafePointer.of(userMd));
-      const work = this.dnnl.elements(wantedMd);
-      pending.push(() => this.addStep(reorder, [[ABI.arg.from, internal], [ABI.arg.to, this.slots[slot]]], work));
+      pending.push(() => this.addStep(reorder, [[ABI.arg.from, internal], [ABI.arg.to, this.slots[slot]]]));
     }
     return internal;
   }
@@ -147,10 +163,10 @@ export class Plan {
   }
 
   /**
-   * Appends one execution of `primitive` with (DNNL_ARG_*, memory) pairs; `work` (flops or
-   * elements) below {@link SINGLE_THREAD_WORK} runs it on one thread.
+   * Appends one execution of `primitive` with (DNNL_ARG_*, memory) pairs, on the thread count
+   * the primitive was created for.
    */
-  addStep(primitive: Primitive, args: Array<[number, Pointer]>, work = Infinity): void {
+  addStep(primitive: Primitive, args: Array<[number, Pointer]>): void {
     const packed = new Uint8Array(args.length * ABI.sizes.execArg);
     const view = new DataView(packed.buffer);
     args.forEach(([arg, memory], i) => {
@@ -161,8 +177,7 @@ export class Plan {
         true,
       );
     });
-    const threads = work < SINGLE_THREAD_WORK ? 1 : this.dnnl.threads;
-    this.steps.push({ primitive: primitive.primitive, args: packed, nargs: args.length, threads });
+    this.steps.push({ primitive: primitive.primitive, args: packed, nargs: args.length, threads: primitive.threads });
   }
 
   /**
@@ -239,6 +254,11 @@ export class Dnnl {
     setter(threads);
   }
 
+  /** The thread count for a primitive doing `work` per execution (see {@link SINGLE_THREAD_WORK}). */
+  threadsFor(work: number): number {
+    return work < SINGLE_THREAD_WORK ? 1 : this.threads;
+  }
+
   /** Switches the OpenMP thread count when it differs from the current one. */
   useThreads(n: number): void {
     if (n !== this.current && this.setter) {
@@ -308,17 +328,36 @@ export class Dnnl {
     return Deno.UnsafePointer.create(out[0]);
   }
 
-  /** Creates a primitive descriptor + primitive from an operation descriptor. */
-  primitive(opDesc: Uint8Array, what: string, attr: Pointer = null, hint: Pointer = null): Primitive {
+  /**
+   * Creates a primitive descriptor + primitive from an operation descriptor, for the thread count
+   * its `work` calls for.
+   *
+   * The OpenMP thread count is set to that count *before* creation: oneDNN's JIT kernels fix how
+   * they split the work among threads when the primitive is created, from the calling thread's
+   * OpenMP count, and keep that split for every execution. A large convolution created while a
+   * small one-thread primitive had left the count at 1 ran on one thread for the rest of the
+   * process: measured 13.8 vs 7.4 ms per VanillaNet backward-data call, 2 threads idle.
+   */
+  primitive(opDesc: Uint8Array, what: string, options: PrimitiveOptions = {}): Primitive {
+    const threads = this.threadsFor(options.work ?? Infinity);
+    this.useThreads(threads);
     const out = new BigUint64Array(1);
-    this.check(this.lib.symbols.dnnl_primitive_desc_create(out, opDesc, attr, this.engine, hint), `dnnl_primitive_desc_create for ${what}`);
+    this.check(
+      this.lib.symbols.dnnl_primitive_desc_create(out, opDesc, options.attr ?? null, this.engine, options.hint ?? null),
+      `dnnl_primitive_desc_create for ${what}`,
+    );
     const pd = Deno.UnsafePointer.create(out[0]);
     this.check(this.lib.symbols.dnnl_primitive_create(out, pd), `dnnl_primitive_create for ${what}`);
-    return { pd, primitive: Deno.UnsafePointer.create(out[0]), what };
+    return { pd, primitive: Deno.UnsafePointer.create(out[0]), what, threads };
   }
 
-  /** A reorder primitive between two layouts of the same logical tensor. */
-  reorder(from: Pointer, to: Pointer): Primitive {
+  /**
+   * A reorder primitive between two layouts of the same logical tensor; `work` defaults to its
+   * element count (see {@link primitive} for why it is fixed at creation).
+   */
+  reorder(from: Pointer, to: Pointer, work: number = this.elements(to)): Primitive {
+    const threads = this.threadsFor(work);
+    this.useThreads(threads);
     const out = new BigUint64Array(1);
     this.check(
       this.lib.symbols.dnnl_reorder_primitive_desc_create(out, from, this.engine, to, this.engine, null),
@@ -326,7 +365,7 @@ export class Dnnl {
     );
     const pd = Deno.UnsafePointer.create(out[0]);
     this.check(this.lib.symbols.dnnl_primitive_create(out, pd), "dnnl_primitive_create for a reorder");
-    return { pd, primitive: Deno.UnsafePointer.create(out[0]), what: "reorder" };
+    return { pd, primitive: Deno.UnsafePointer.create(out[0]), what: "reorder", threads };
   }
 
   /** The memory descriptor a primitive expects for `query` (e.g. ABI.query.weightsMd). */

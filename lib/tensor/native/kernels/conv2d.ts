@@ -59,13 +59,13 @@ function buildForward(ctx: NativeContext, info: backend_util.Conv2DInfo, withBia
     ),
     `dnnl_dilated_convolution_forward_desc_init for Conv2D ${geometryKey(g)}`,
   );
-  const primitive = dnnl.primitive(op, "Conv2D", dnnl.eltwiseAttr(post));
+  const primitive = dnnl.primitive(op, "Conv2D", { attr: dnnl.eltwiseAttr(post), work: convFlops(g) });
   return singlePrimitivePlan(dnnl, primitive, [
     { arg: ABI.arg.src, md: xMd, query: ABI.query.srcMd, direction: "in" },
     { arg: ABI.arg.weights, md: wMd, query: ABI.query.weightsMd, direction: "in" },
     ...(bMd ? [{ arg: ABI.arg.bias, md: bMd, query: ABI.query.weightsMd, index: 1, direction: "in" as const }] : []),
     { arg: ABI.arg.dst, md: yMd, query: ABI.query.dstMd, direction: "out" },
-  ], convFlops(g));
+  ]);
 }
 
 function convInfoOf(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): backend_util.Conv2DInfo {

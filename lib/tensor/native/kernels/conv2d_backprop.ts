@@ -72,12 +72,12 @@ function buildBackpropInput(ctx: NativeContext, g: ConvGeometry): Plan {
     ),
     `dnnl_dilated_convolution_backward_data_desc_init ${geometryKey(g)}`,
   );
-  const primitive = dnnl.primitive(op, "Conv2DBackpropInput", null, hint.pd);
+  const primitive = dnnl.primitive(op, "Conv2DBackpropInput", { hint: hint.pd, work: convFlops(g) });
   return singlePrimitivePlan(dnnl, primitive, [
     { arg: ABI.arg.diffDst, md: dyMd, query: ABI.query.diffDstMd, direction: "in" },
     { arg: ABI.arg.weights, md: wMd, query: ABI.query.weightsMd, direction: "in" },
     { arg: ABI.arg.diffSrc, md: dxMd, query: ABI.query.diffSrcMd, direction: "out" },
-  ], convFlops(g));
+  ]);
 }
 
 /**
@@ -109,12 +109,12 @@ function buildBackpropFilter(ctx: NativeContext, g: ConvGeometry, anyActivations
     ),
     `dnnl_dilated_convolution_backward_weights_desc_init ${geometryKey(g)}`,
   );
-  const primitive = dnnl.primitive(op, "Conv2DBackpropFilter", null, hint.pd);
+  const primitive = dnnl.primitive(op, "Conv2DBackpropFilter", { hint: hint.pd, work: convFlops(g) });
   return singlePrimitivePlan(dnnl, primitive, [
     { arg: ABI.arg.src, md: xMd, query: ABI.query.srcMd, direction: "in" },
     { arg: ABI.arg.diffDst, md: dyMd, query: ABI.query.diffDstMd, direction: "in" },
     { arg: ABI.arg.diffWeights, md: dwMd, query: ABI.query.diffWeightsMd, direction: "out" },
-  ], convFlops(g));
+  ]);
 }
 
 /**

@@ -25,11 +25,11 @@ export function leakyReluPlan(ctx: NativeContext, n: number, alpha: number): Pla
       dnnl.lib.symbols.dnnl_eltwise_forward_desc_init(op, ABI.propKind.forwardInference, ABI.algKind.eltwiseRelu, md, alpha, 0),
       `dnnl_eltwise_forward_desc_init (leaky relu, n=${n}, alpha=${alpha})`,
     );
-    const primitive = dnnl.primitive(op, "LeakyRelu");
+    const primitive = dnnl.primitive(op, "LeakyRelu", { work: n * MEMORY_BOUND_WORK_PER_ELEMENT });
     const plan = new Plan(dnnl);
     const x = plan.slotMemory(plan.addSlot(md));
     const y = plan.slotMemory(plan.addSlot(md));
-    plan.addStep(primitive, [[ABI.arg.src, x], [ABI.arg.dst, y]], n * MEMORY_BOUND_WORK_PER_ELEMENT);
+    plan.addStep(primitive, [[ABI.arg.src, x], [ABI.arg.dst, y]]);
     return plan;
   });
 }
@@ -53,12 +53,12 @@ export function leakyReluBackwardPlan(ctx: NativeContext, n: number, alpha: numb
       dnnl.lib.symbols.dnnl_eltwise_backward_desc_init(backward, ABI.algKind.eltwiseRelu, md, md, alpha, 0),
       `dnnl_eltwise_backward_desc_init (leaky relu, n=${n})`,
     );
-    const primitive = dnnl.primitive(backward, "LeakyReluGrad", null, hint.pd);
+    const primitive = dnnl.primitive(backward, "LeakyReluGrad", { hint: hint.pd, work: n * MEMORY_BOUND_WORK_PER_ELEMENT });
     const plan = new Plan(dnnl);
     const x = plan.slotMemory(plan.addSlot(md));
     const dy = plan.slotMemory(plan.addSlot(md));
     const out = plan.slotMemory(plan.addSlot(md));
-    plan.addStep(primitive, [[ABI.arg.src, x], [ABI.arg.diffDst, dy], [ABI.arg.diffSrc, out]], n * MEMORY_BOUND_WORK_PER_ELEMENT);
+    plan.addStep(primitive, [[ABI.arg.src, x], [ABI.arg.diffDst, dy], [ABI.arg.diffSrc, out]]);
     return plan;
   });
 }
@@ -91,12 +91,12 @@ export function binaryPlan(ctx: NativeContext, op: BinaryOp, outDims: number[], 
       dnnl.lib.symbols.dnnl_binary_desc_init(desc, BINARY_ALGS[op], aMd, bMd, outMd),
       `dnnl_binary_desc_init (${op}, [${outDims}] with [${bDims}])`,
     );
-    const primitive = dnnl.primitive(desc, `binary ${op}`);
+    const primitive = dnnl.primitive(desc, `binary ${op}`, { work: size(outDims) * MEMORY_BOUND_WORK_PER_ELEMENT });
     const plan = new Plan(dnnl);
     const a = plan.slotMemory(plan.addSlot(aMd));
     const b = plan.slotMemory(plan.addSlot(bMd));
     const out = plan.slotMemory(plan.addSlot(outMd));
-    plan.addStep(primitive, [[ABI.arg.src, a], [ABI.arg.src1, b], [ABI.arg.dst, out]], size(outDims) * MEMORY_BOUND_WORK_PER_ELEMENT);
+    plan.addStep(primitive, [[ABI.arg.src, a], [ABI.arg.src1, b], [ABI.arg.dst, out]]);
     return plan;
   });
 }
@@ -111,12 +111,12 @@ export function softmaxPlan(ctx: NativeContext, rows: number, cols: number): Pla
       dnnl.lib.symbols.dnnl_softmax_forward_desc_init(desc, ABI.propKind.forwardInference, md, 1),
       `dnnl_softmax_forward_desc_init ([${rows}, ${cols}])`,
     );
-    const primitive = dnnl.primitive(desc, "Softmax");
+    // exp dominates: count it as ~10 operations per element for the threading decision.
+    const primitive = dnnl.primitive(desc, "Softmax", { work: 10 * rows * cols });
     const plan = new Plan(dnnl);
     const x = plan.slotMemory(plan.addSlot(md));
     const y = plan.slotMemory(plan.addSlot(md));
-    // exp dominates: count it as ~10 operations per element for the threading decision.
-    plan.addStep(primitive, [[ABI.arg.src, x], [ABI.arg.dst, y]], 10 * rows * cols);
+    plan.addStep(primitive, [[ABI.arg.src, x], [ABI.arg.dst, y]]);
     return plan;
   });
 }
@@ -132,8 +132,8 @@ export function transposePlan(ctx: NativeContext, xShape: number[], perm: number
     const plan = new Plan(dnnl);
     const from = plan.addSlot(fromMd);
     const to = plan.addSlot(toMd);
-    const reorder = dnnl.reorder(Deno.UnsafePointer.of(fromMd), Deno.UnsafePointer.of(toMd));
-    plan.addStep(reorder, [[ABI.arg.from, plan.slotMemory(from)], [ABI.arg.to, plan.slotMemory(to)]], size(outDims) * MEMORY_BOUND_WORK_PER_ELEMENT);
+    const reorder = dnnl.reorder(Deno.UnsafePointer.of(fromMd), Deno.UnsafePointer.of(toMd), size(outDims) * MEMORY_BOUND_WORK_PER_ELEMENT);
+    plan.addStep(reorder, [[ABI.arg.from, plan.slotMemory(from)], [ABI.arg.to, plan.slotMemory(to)]]);
     return plan;
   });
 }
@@ -173,12 +173,12 @@ export function leakyReluBackwardFromOutputPlan(ctx: NativeContext, n: number, a
       dnnl.lib.symbols.dnnl_eltwise_backward_desc_init(backward, alg, md, md, alpha, 0),
       `dnnl_eltwise_backward_desc_init (leaky relu from output, n=${n}, alpha=${alpha})`,
     );
-    const primitive = dnnl.primitive(backward, "LeakyReluGradFromOutput", null, hint.pd);
+    const primitive = dnnl.primitive(backward, "LeakyReluGradFromOutput", { hint: hint.pd, work: n * MEMORY_BOUND_WORK_PER_ELEMENT });
     const plan = new Plan(dnnl);
     const y = plan.slotMemory(plan.addSlot(md));
     const dy = plan.slotMemory(plan.addSlot(md));
     const dx = plan.slotMemory(plan.addSlot(md));
-    plan.addStep(primitive, [[ABI.arg.dst, y], [ABI.arg.diffDst, dy], [ABI.arg.diffSrc, dx]], n * MEMORY_BOUND_WORK_PER_ELEMENT);
+    plan.addStep(primitive, [[ABI.arg.dst, y], [ABI.arg.diffDst, dy], [ABI.arg.diffSrc, dx]]);
     return plan;
   });
 }

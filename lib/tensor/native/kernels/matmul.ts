@@ -71,14 +71,14 @@ function buildMatMul(ctx: NativeContext, s: MatMulShape, withBias: boolean, post
   const outMd = dnnl.denseDesc([batch, s.m, s.n]);
   const op = new Uint8Array(ABI.sizes.matmulDesc);
   dnnl.check(dnnl.lib.symbols.dnnl_matmul_desc_init(op, aMd, bMd, biasMd, outMd), `dnnl_matmul_desc_init ${JSON.stringify(s)}`);
-  const primitive = dnnl.primitive(op, "MatMul", dnnl.eltwiseAttr(post));
+  const primitive = dnnl.primitive(op, "MatMul", { attr: dnnl.eltwiseAttr(post), work: 2 * batch * s.m * s.n * s.k });
   const plan = new Plan(dnnl);
   const aSlot = plan.addSlot(aMd);
   const bSlot = plan.addSlot(bMd);
   const args: Array<[number, Deno.PointerValue]> = [[ABI.arg.src, plan.slotMemory(aSlot)], [ABI.arg.weights, plan.slotMemory(bSlot)]];
   if (biasMd) args.push([ABI.arg.bias, plan.slotMemory(plan.addSlot(biasMd))]);
   args.push([ABI.arg.dst, plan.slotMemory(plan.addSlot(outMd))]);
-  plan.addStep(primitive, args, 2 * batch * s.m * s.n * s.k);
+  plan.addStep(primitive, args);
   return plan;
 }
 

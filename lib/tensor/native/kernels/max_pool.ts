@@ -95,11 +95,11 @@ function buildMaxPool(ctx: NativeContext, g: PoolGeometry): Plan {
   const { dnnl } = ctx;
   const xMd = dnnl.stridedDesc(g.srcDims, g.srcStrides);
   const yMd = dnnl.stridedDesc(g.dstDims, g.dstStrides);
-  const primitive = dnnl.primitive(forwardOp(dnnl, g, ABI.propKind.forwardInference, xMd, yMd), "MaxPool");
+  const primitive = dnnl.primitive(forwardOp(dnnl, g, ABI.propKind.forwardInference, xMd, yMd), "MaxPool", { work: poolWork(g) });
   const plan = new Plan(dnnl);
   const x = plan.slotMemory(plan.addSlot(xMd));
   const y = plan.slotMemory(plan.addSlot(yMd));
-  plan.addStep(primitive, [[ABI.arg.src, x], [ABI.arg.dst, y]], poolWork(g));
+  plan.addStep(primitive, [[ABI.arg.src, x], [ABI.arg.dst, y]]);
   return plan;
 }
 
@@ -108,7 +108,8 @@ function buildMaxPoolGrad(ctx: NativeContext, g: PoolGeometry): Plan {
   const { dnnl } = ctx;
   const xMd = dnnl.stridedDesc(g.srcDims, g.srcStrides);
   const yMd = dnnl.stridedDesc(g.dstDims, g.dstStrides);
-  const forward = dnnl.primitive(forwardOp(dnnl, g, ABI.propKind.forwardTraining, xMd, yMd), "MaxPool (training)");
+  const work = poolWork(g);
+  const forward = dnnl.primitive(forwardOp(dnnl, g, ABI.propKind.forwardTraining, xMd, yMd), "MaxPool (training)", { work });
   const op = new Uint8Array(ABI.sizes.poolingV2Desc);
   dnnl.check(
     dnnl.lib.symbols.dnnl_pooling_v2_backward_desc_init(
@@ -124,15 +125,15 @@ function buildMaxPoolGrad(ctx: NativeContext, g: PoolGeometry): Plan {
     ),
     `dnnl_pooling_v2_backward_desc_init ${JSON.stringify(g)}`,
   );
-  const backward = dnnl.primitive(op, "MaxPoolGrad", null, forward.pd);
+  const backward = dnnl.primitive(op, "MaxPoolGrad", { hint: forward.pd, work });
   const plan = new Plan(dnnl);
   const x = plan.slotMemory(plan.addSlot(xMd));
   const dy = plan.slotMemory(plan.addSlot(yMd));
   const dx = plan.slotMemory(plan.addSlot(xMd));
   const y = plan.scratch(dnnl.queryMd(forward, ABI.query.dstMd));
   const workspace = plan.scratch(dnnl.queryMd(forward, ABI.query.workspaceMd));
-  plan.addStep(forward, [[ABI.arg.src, x], [ABI.arg.dst, y], [ABI.arg.workspace, workspace]], poolWork(g));
-  plan.addStep(backward, [[ABI.arg.diffDst, dy], [ABI.arg.workspace, workspace], [ABI.arg.diffSrc, dx]], poolWork(g));
+  plan.addStep(forward, [[ABI.arg.src, x], [ABI.arg.dst, y], [ABI.arg.workspace, workspace]]);
+  plan.addStep(backward, [[ABI.arg.diffDst, dy], [ABI.arg.workspace, workspace], [ABI.arg.diffSrc, dx]]);
   return plan;
 }
 
