@@ -7,7 +7,12 @@
  * Alternatively the SPEC's critical-magnetisation search for one pair (α scaled by 1.05 until AD
  * between a calibration pair just fails, `critical_alpha.enabled`). `ad.success` says when a pair
  * is connected: AD reaching δ in `either` direction (SPEC §4, default) or in `both` (see
- * `lib/adelm/config.ts` for why `either` stays the default). Outputs `basins.json` (parameters —
+ * `lib/adelm/config.ts` for why `either` stays the default). `ad.sampler` moves AD chains by
+ * unadjusted Langevin (default, as the original code) or by Langevin proposals with a
+ * Metropolis–Hastings test (`mh`, SPEC §4.3), whose mean acceptance rates land in the metrics
+ * (`ad_accept_rate`, `barrier_accept_rate`); with `mh` keep the per-step magnet drift (ε²/2)·α
+ * small against the landscape (barrier trials pull 4× harder: on the 2-D test wells `barrier.step_size`
+ * ε/4 accepts 96% where the default ε/2 accepts ~30% and stalls). Outputs `basins.json` (parameters —
  * with auto α, the sorted critical-α spectrum `auto_alpha.curve` and the sentence
  * `auto_alpha.reason` saying which rule chose α — `energies` of all minima, basins with
  * members/representatives/energies, barrier matrix with null = no connection, tree) and
@@ -43,6 +48,7 @@ import { criticalAlpha } from "../lib/adelm/critical_alpha.ts";
 import { autoAlpha, type AutoAlphaResult } from "../lib/adelm/auto_alpha.ts";
 import { distance } from "../lib/adelm/energy.ts";
 import { distanceStats, median } from "../lib/adelm/stats.ts";
+import { tallyAcceptance } from "../lib/adelm/acceptance.ts";
 
 const configSchema = z.object({
   seed: z.number().int().optional(),
@@ -132,10 +138,13 @@ export default defineTask({
       throw new Error("Cannot read config 'ad.alpha': \"auto\" and 'critical_alpha.enabled' both choose α; use one");
     }
     const alphaStart = a.alpha === "auto" ? (config.auto_alpha.start ?? 1 / a.temperature) : a.alpha;
-    let ad: AttractionParams = { temperature: a.temperature, stepSize: a.step_size, alpha: alphaStart, delta, patience: a.patience, maxSteps: a.max_steps, clamp: a.clamp };
+    let ad: AttractionParams = { temperature: a.temperature, stepSize: a.step_size, alpha: alphaStart, delta, patience: a.patience, maxSteps: a.max_steps, clamp: a.clamp, sampler: a.sampler };
     const source = await resolveEnergySource(config.energy, ctx);
-    const executor = await makeExecutor(config.execution, source, ctx.pool, ctx.signal);
-    ctx.log.info(`basin-cluster: ${n} minima, δ = ${delta.toPrecision(4)}, executor ${executor.name}`);
+    const baseExecutor = await makeExecutor(config.execution, source, ctx.pool, ctx.signal);
+    // MH acceptance of the clustering trials (auto/critical α included) and of the barrier trials, apart: they use different ε and α.
+    const acceptance = tallyAcceptance(baseExecutor), barrierAcceptance = tallyAcceptance(baseExecutor);
+    const executor = acceptance.executor;
+    ctx.log.info(`basin-cluster: ${n} minima, δ = ${delta.toPrecision(4)}, executor ${executor.name}, AD sampler ${a.sampler}`);
 
     let auto: AutoAlphaResult | null = null;
     if (a.alpha === "auto") {
@@ -215,8 +224,14 @@ export default defineTask({
       barrierAd.maxSteps = config.barrier.max_steps;
     }
     ctx.log.info(`${clustered.basins.length} basins from ${clustered.trials} AD trials (${clustered.successes} successes); estimating barriers between representatives`);
-    const barriers = await barrierMatrix(representatives, executor, { ad: barrierAd, k: config.barrier.k, pairs: barrierPairs, reps: config.barrier.reps, seed: ctx.seed });
+    const barriers = await barrierMatrix(representatives, barrierAcceptance.executor, { ad: barrierAd, k: config.barrier.k, pairs: barrierPairs, reps: config.barrier.reps, seed: ctx.seed });
     ctx.log.info(`barriers: ${barriers.pairs.length} pairs, ${barriers.trials} trials, ${barriers.successes} successes`);
+    const acceptRate = acceptance.mean(), barrierAcceptRate = barrierAcceptance.mean();
+    for (const [rate, what, field] of [[acceptRate, "clustering", "ad.step_size"], [barrierAcceptRate, "barrier", "barrier.step_size"]] as const) {
+      if (rate === null) continue;
+      ctx.log.info(`MH acceptance of ${what} AD proposals: ${(100 * rate).toFixed(1)}% (mean over trials)`);
+      if (rate < 0.5) ctx.log.warn(`MH acceptance of ${what} trials is ${(100 * rate).toFixed(1)}%: rejections stall trials until 'ad.patience' ends them; lower '${field}'`);
+    }
     const tree = disconnectivityTree(clustered.basins.map((b) => energies[b.representative]), barriers.matrix);
 
     const finite = (v: number) => (Number.isFinite(v) ? v : null);
@@ -276,6 +291,9 @@ export default defineTask({
       auto_alpha_critical_max: autoCriticals.length ? Math.max(...autoCriticals) : null,
       auto_alpha_travel_limited: auto ? auto.curve.filter((p) => p.travel_limited).length : null,
       trials_auto_alpha: auto ? auto.trials : 0,
+      ad_sampler: a.sampler,
+      ad_accept_rate: acceptRate,
+      barrier_accept_rate: barrierAcceptRate,
     });
   },
 });

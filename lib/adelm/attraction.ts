@@ -1,19 +1,24 @@
 /**
- * One attraction-diffusion (AD) trial (SPEC §4.3): Langevin on `U(x)/T + α·‖x − x*‖₂` from a
- * start minimum towards a target x*,
- * `x ← x − (ε²/2)·(∇U(x)/T + α·(x − x*)/‖x − x*‖) + ε·ξ`.
+ * One attraction-diffusion (AD) trial (SPEC §4.3): a chain on `H(x) = U(x)/T + α·‖x − x*‖₂` from a
+ * start minimum towards a target x*, moved by the Langevin proposal
+ * `x' = x − (ε²/2)·(∇U(x)/T + α·(x − x*)/‖x − x*‖) + ε·ξ`,
+ * either taken as is (`sampler: "langevin"`, unadjusted) or accepted with the Metropolis–Hastings
+ * probability `min(1, exp(H(x) − H(x') + (‖x' − m(x)‖² − ‖x − m(x')‖²)/(2ε²)))`, m being the
+ * proposal's mean (`sampler: "mh"`), which makes exp(−H) the chain's exact stationary law at any ε.
  * The magnetic term pulls with a constant force α·T in energy units, so a trial crosses a
  * barrier only where the slope of U along the way stays below α·T. The trial succeeds when
  * ‖x − x*‖ ≤ δ, fails after `patience` steps without a new closest distance or after `maxSteps`;
- * its barrier is the highest U seen on the path (start included). The magnetic drift of one step,
- * (ε²/2)·α, is capped at the remaining distance so that a large α cannot overshoot the target.
+ * its barrier is the highest U on the path (start included; with MH, of the accepted states).
+ * The magnetic drift of one step, (ε²/2)·α, is capped at the remaining distance so that a large
+ * α cannot overshoot the target. With MH a proposal outside the `clamp` box is rejected (the box
+ * is the support) rather than clipped, which would break the proposal density.
  *
  * @example
  * ```ts
  * import { AttractionWalker } from "./attraction.ts";
  * const trial = new AttractionWalker(start, target, params, rng);
  * await runLockstep(energy, [trial]);
- * trial.result(); // { success, barrier, steps, closest }
+ * trial.result(); // { success, barrier, steps, closest, acceptRate }
  * ```
  * @module
  */
@@ -35,8 +40,10 @@ export interface AttractionParams {
   patience: number;
   /** Fail after this many steps in any case. */
   maxSteps: number;
-  /** Optional box the states are clipped to after each step. */
+  /** Optional box the states are clipped to after each step (with MH: outside it is rejected). */
   clamp: [number, number] | null;
+  /** Unadjusted Langevin (the default) or Langevin proposals with a Metropolis–Hastings test. */
+  sampler?: "langevin" | "mh";
 }
 
 /** Outcome of one AD trial. */
@@ -47,6 +54,18 @@ export interface AttractionResult {
   steps: number;
   /** Closest distance to the target reached. */
   closest: number;
+  /** With MH: the fraction of proposals accepted; null for unadjusted Langevin. */
+  acceptRate: number | null;
+}
+
+/** MH only: the chain's current state, U and ∇U there, whether `state` is a proposal awaiting its test, and counts. */
+interface MhChain {
+  current: Float32Array;
+  energy: number;
+  grad: Float32Array;
+  pending: boolean;
+  proposals: number;
+  accepted: number;
 }
 
 /** One AD trial as a lockstep {@link Walker}. */
@@ -59,6 +78,7 @@ export class AttractionWalker implements Walker {
   #sinceCloser = 0;
   #steps = 0;
   #success = false;
+  #mh: MhChain | null;
 
   constructor(start: Float32Array, target: Float32Array, readonly params: AttractionParams, readonly rng: Random) {
     if (start.length !== target.length) {
@@ -66,39 +86,30 @@ export class AttractionWalker implements Walker {
     }
     this.state = Float32Array.from(start);
     this.#target = target;
-    this.#closest = this.#distance();
+    this.#closest = distanceTo(this.state, target);
+    this.#mh = params.sampler === "mh"
+      ? { current: Float32Array.from(start), energy: NaN, grad: new Float32Array(start.length), pending: false, proposals: 0, accepted: 0 }
+      : null;
   }
 
-  #distance(): number {
-    let s = 0;
-    for (let i = 0; i < this.state.length; i++) {
-      const d = this.state[i] - this.#target[i];
-      s += d * d;
-    }
-    return Math.sqrt(s);
+  /**
+   * The chain's position: with MH the last accepted state (`state` may hold a proposal awaiting
+   * its test), otherwise `state`. A view, valid until the next `observe`.
+   */
+  get position(): Float32Array {
+    return this.#mh?.current ?? this.state;
   }
 
   observe(energy: number, grad: Float32Array): void {
-    const p = this.params;
     if (!Number.isFinite(energy)) throw new Error(`Cannot continue attraction diffusion: energy became ${energy} at step ${this.#steps}`);
-    if (energy > this.#barrier) this.#barrier = energy;
-    const r = this.#distance();
-    if (r <= p.delta) {
-      this.#success = true;
-      this.done = true;
-      return;
-    }
-    if (r < this.#closest) {
-      this.#closest = r;
-      this.#sinceCloser = 0;
-    } else if (this.#steps > 0 && ++this.#sinceCloser >= p.patience) {
-      this.done = true;
-      return;
-    }
-    if (this.#steps >= p.maxSteps) {
-      this.done = true;
-      return;
-    }
+    if (this.#mh) this.#observeMh(this.#mh, energy, grad);
+    else this.#observeLangevin(energy, grad);
+  }
+
+  #observeLangevin(energy: number, grad: Float32Array): void {
+    const p = this.params;
+    const r = this.#record(energy, this.state);
+    if (r === null) return;
     const half = (p.stepSize * p.stepSize) / 2, gradScale = half / p.temperature;
     // the magnetic drift is capped at the distance left: a strong α must not jump past the target
     const pull = Math.min(half * p.alpha, r) / r;
@@ -108,7 +119,110 @@ export class AttractionWalker implements Walker {
     this.#steps++;
   }
 
-  result(): AttractionResult {
-    return { success: this.#success, barrier: this.#barrier, steps: this.#steps, closest: Math.min(this.#closest, this.#distance()) };
+  #observeMh(mh: MhChain, energy: number, grad: Float32Array): void {
+    const p = this.params, eps2 = p.stepSize * p.stepSize;
+    if (mh.pending) {
+      // `state` is the proposal x' and (energy, grad) are U and ∇U there; mh.current is x.
+      const forward = squaredGap(this.state, mh.current, mh.grad, this.#target, p);
+      const backward = squaredGap(mh.current, this.state, grad, this.#target, p);
+      const logAccept = this.#h(mh.energy, mh.current) - this.#h(energy, this.state) + (forward - backward) / (2 * eps2);
+      mh.proposals++;
+      if (Math.log(this.rng.uniform()) < logAccept) {
+        mh.accepted++;
+        mh.current.set(this.state);
+        mh.energy = energy;
+        mh.grad.set(grad);
+      }
+      mh.pending = false;
+    } else {
+      mh.energy = energy;
+      mh.grad.set(grad);
+    }
+    for (;;) {
+      if (this.#record(mh.energy, mh.current) === null) return;
+      const x = this.state, c = mh.current, r = distanceTo(c, this.#target), half = eps2 / 2;
+      const gradScale = half / p.temperature, pull = Math.min(half * p.alpha, r) / r, t = this.#target;
+      for (let i = 0; i < x.length; i++) x[i] = c[i] - gradScale * mh.grad[i] - pull * (c[i] - t[i]) + p.stepSize * this.rng.normal();
+      this.#steps++;
+      if (!p.clamp || inBox(x, p.clamp)) {
+        mh.pending = true;
+        return;
+      }
+      // outside the support: rejected without evaluating U (the uniform is not drawn)
+      mh.proposals++;
+      x.set(c);
+    }
   }
+
+  /** H = U/T + α·‖x − x*‖, the AD target's negative log density. */
+  #h(energy: number, x: Float32Array): number {
+    return energy / this.params.temperature + this.params.alpha * distanceTo(x, this.#target);
+  }
+
+  /**
+   * Books the chain's state at the start of a step (U = `energy` at `x`): the barrier, success,
+   * patience and the step cap. Returns the distance to the target, or null when the trial ended.
+   */
+  #record(energy: number, x: Float32Array): number | null {
+    const p = this.params;
+    if (energy > this.#barrier) this.#barrier = energy;
+    const r = distanceTo(x, this.#target);
+    if (r <= p.delta) {
+      this.#success = true;
+      this.done = true;
+      return null;
+    }
+    if (r < this.#closest) {
+      this.#closest = r;
+      this.#sinceCloser = 0;
+    } else if (this.#steps > 0 && ++this.#sinceCloser >= p.patience) {
+      this.done = true;
+      return null;
+    }
+    if (this.#steps >= p.maxSteps) {
+      this.done = true;
+      return null;
+    }
+    return r;
+  }
+
+  result(): AttractionResult {
+    const at = this.position, mh = this.#mh;
+    return {
+      success: this.#success,
+      barrier: this.#barrier,
+      steps: this.#steps,
+      closest: Math.min(this.#closest, distanceTo(at, this.#target)),
+      acceptRate: mh ? (mh.proposals > 0 ? mh.accepted / mh.proposals : 0) : null,
+    };
+  }
+}
+
+function distanceTo(x: Float32Array, target: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i] - target[i];
+    s += d * d;
+  }
+  return Math.sqrt(s);
+}
+
+function inBox(x: Float32Array, [lo, hi]: [number, number]): boolean {
+  for (let i = 0; i < x.length; i++) if (!(x[i] >= lo && x[i] <= hi)) return false;
+  return true;
+}
+
+/**
+ * ‖to − m(from)‖², m(from) being the Langevin proposal mean from `from` (with ∇U(from) = `grad`):
+ * the exponent of the Gaussian proposal density q(to | from), times −2ε².
+ */
+function squaredGap(to: Float32Array, from: Float32Array, grad: Float32Array, target: Float32Array, p: AttractionParams): number {
+  const half = (p.stepSize * p.stepSize) / 2, gradScale = half / p.temperature, r = distanceTo(from, target);
+  const pull = r > 0 ? Math.min(half * p.alpha, r) / r : 0;
+  let s = 0;
+  for (let i = 0; i < to.length; i++) {
+    const d = to[i] - (from[i] - gradScale * grad[i] - pull * (from[i] - target[i]));
+    s += d * d;
+  }
+  return s;
 }

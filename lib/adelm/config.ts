@@ -106,6 +106,14 @@ export const attractionSchema = z.object({
    * of the successful trials of either direction.
    */
   success: z.enum(["either", "both"]).default("either"),
+  /**
+   * `langevin` (default): unadjusted Langevin steps, as in the original ADELM code. `mh`: the same
+   * proposals with a Metropolis–Hastings test (SPEC §4.3, "Langevin (or MH)"), so that the chain
+   * samples exp(−U/T − α‖x − x*‖) exactly whatever ε; `basin-cluster` reports the mean acceptance
+   * rate. A low rate (≪ 0.5) means ε is large for the landscape: rejections then stall trials,
+   * which fail by `patience`.
+   */
+  sampler: z.enum(["langevin", "mh"]).default("langevin"),
 });
 
 /** How independent chains/trials are run. */

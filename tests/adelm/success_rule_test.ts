@@ -84,7 +84,7 @@ Deno.test("adelm success rule: on the four symmetric-walled wells both rules giv
 });
 
 Deno.test("adelm success rule: connectedBarrier needs one direction for 'either', each direction for 'both'", () => {
-  const ok = (barrier: number): AttractionResult => ({ success: true, barrier, steps: 1, closest: 0 });
+  const ok = (barrier: number): AttractionResult => ({ success: true, barrier, steps: 1, closest: 0, acceptRate: null });
   assertEquals(connectedBarrier([[ok(3)], []], "either"), 3);
   assertEquals(connectedBarrier([[ok(3)], []], "both"), null);
   assertEquals(connectedBarrier([[ok(3), ok(2.5)], [ok(2.8)]], "both"), 2.5);

@@ -52,8 +52,31 @@ Deno.test("adelm tasks: 2-D wells — every well found, 3 basins, barriers withi
     const worst = await checkBasins(WELLS_2D, r.searchDir, r.clusterDir, 0.02);
     const metrics = await readJson<Record<string, number>>(`${r.clusterDir}/metrics.json`);
     assertEquals(metrics.n_basins, 3);
+    assertEquals((metrics as Record<string, unknown>).ad_accept_rate, null, "unadjusted Langevin has no acceptance rate");
     assert(metrics.trials > 0 && metrics.success_rate > 0 && metrics.success_rate <= 1, `metrics ${JSON.stringify(metrics)}`);
     console.log(`2-D: worst barrier error ${worst.toFixed(4)}; trials ${metrics.trials}, success rate ${metrics.success_rate.toFixed(3)}`);
+  } finally {
+    await r.dispose();
+  }
+});
+
+Deno.test("adelm tasks: 2-D wells with MH attraction diffusion — the same 3 basins and barriers, acceptance reported", async () => {
+  // Barrier trials pull 4× harder; at ε/2 (the default) MH rejects ~70% of their proposals and they stall, at ε/4 ~4%.
+  const r = await runBoth(WELLS_2D, 0.02, { kind: "uniform", low: -3, high: 12 }, 24, "pool", 11, 1, {
+    ad: { sampler: "mh" },
+    barrier: { step_size: Math.sqrt(0.4 * 0.02) / 4 },
+  });
+  try {
+    const worst = await checkBasins(WELLS_2D, r.searchDir, r.clusterDir, 0.02);
+    const metrics = await readJson<Record<string, unknown>>(`${r.clusterDir}/metrics.json`);
+    assertEquals(metrics.n_basins, 3);
+    assertEquals(metrics.ad_sampler, "mh");
+    const rate = metrics.ad_accept_rate as number, barrierRate = metrics.barrier_accept_rate as number;
+    assert(rate > 0.5 && rate <= 1, `acceptance rate ${rate}`);
+    assert(barrierRate > 0.5 && barrierRate <= 1, `barrier acceptance rate ${barrierRate}`);
+    const basins = await readJson<{ parameters: { ad: { sampler: string } } }>(`${r.clusterDir}/basins.json`);
+    assertEquals(basins.parameters.ad.sampler, "mh");
+    console.log(`2-D MH: worst barrier error ${worst.toFixed(4)}; acceptance ${(100 * rate).toFixed(1)}% (barriers ${(100 * barrierRate).toFixed(1)}%)`);
   } finally {
     await r.dispose();
   }
