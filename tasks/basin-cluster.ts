@@ -163,11 +163,14 @@ export default defineTask({
       );
       const steps = auto.curve.map((p) => `${p.alpha.toPrecision(3)}${p.ratio_to_next === null ? "" : ` ×${p.ratio_to_next.toFixed(2)}${p.in_range ? "" : "(out of range)"}`}`);
       ctx.log.info(`auto α spectrum (sorted critical α, ×ratio to the next): ${steps.join(" → ")}; ${auto.reason}`);
-      const limited = auto.curve.filter((p) => p.travel_limited).length;
-      if (limited > 0) {
+      const limited = auto.curve.filter((p) => p.travel_limited);
+      if (limited.length > 0) {
+        // Steps at which the magnet alone carries AD over each limited pair at a quarter of its critical α.
+        const needed = Math.ceil(Math.max(...limited.map((p) => (4 * p.distance) / ((a.step_size ** 2 / 2) * p.alpha))));
         ctx.log.warn(
-          `${limited} of ${auto.curve.length} calibration pairs connected as soon as AD could travel their distance in 'ad.max_steps' ` +
-            `(critical α within ×${(c.factor ** 2).toPrecision(3)} of distance/(max_steps·ε²/2)): their critical α measures max_steps, not a barrier; raise 'ad.max_steps' to see barriers below it`,
+          `${limited.length} of ${auto.curve.length} calibration pairs connected as soon as AD could travel their distance in 'ad.max_steps' ` +
+            `(critical α within ×${(c.factor ** 2).toPrecision(3)} of distance/(max_steps·ε²/2)): their critical α measures max_steps, not a barrier; ` +
+            `'ad.max_steps' ≥ ${needed} (now ${a.max_steps}) lets AD travel those pairs at a quarter of their critical α, to see barriers below it`,
         );
       }
     }

@@ -184,3 +184,39 @@ Deno.test("adelm auto alpha: the same known answers in 64-D (wells under a rando
     await pool.close();
   }
 });
+
+Deno.test("adelm auto alpha: travel-limited pairs get a warning naming the max_steps that frees them, and that value does", async () => {
+  const pool = createPool({ threads: 2 });
+  const contexts: { dispose(): Promise<void> }[] = [];
+  try {
+    const energy = { kind: "analytic", wells: WELLS_2D }, t = 0.02, eps = Math.sqrt(0.4 * t);
+    const search = await makeTestContext(metastableSearch.config.parse({
+      energy, chains: 24, init: { kind: "uniform", low: -3, high: 12 }, search: { temperature: t, step_size: eps }, execution: { mode: "batch" },
+    }), { seed: 11, pool });
+    contexts.push(search);
+    await metastableSearch.run(search.ctx);
+    const inputs = [{ id: "search", task: "metastable-search", dir: search.ctx.outDir }];
+    const cluster = async (maxSteps: number) => {
+      const config = basinCluster.config.parse({
+        energy, ad: { temperature: t, step_size: eps, alpha: "auto", delta: 0.35, max_steps: maxSteps }, barrier: { k: 2 }, execution: { mode: "batch" },
+      });
+      const run = await makeTestContext(config, { seed: 11, pool, inputs });
+      contexts.push(run);
+      await basinCluster.run(run.ctx);
+      const metrics = await readJson<Record<string, number>>(`${run.ctx.outDir}/metrics.json`);
+      return { limited: metrics.auto_alpha_travel_limited, warning: run.logs.find((l) => l.startsWith("warn") && l.includes("calibration pairs connected as soon as")) };
+    };
+    // 60 steps: AD can only cross the 5–11 units between wells at pulls far above their barriers' slopes.
+    const short = await cluster(60);
+    assert(short.limited > 0 && short.warning !== undefined, `expected travel-limited pairs and a warning: ${JSON.stringify(short)}`);
+    const suggested = Number(/'ad\.max_steps' ≥ (\d+) \(now 60\)/.exec(short.warning!)?.[1]);
+    assert(suggested > 60, `no suggested max_steps in: ${short.warning}`);
+    const freed = await cluster(suggested);
+    console.log(`travel limit: ${short.limited} limited pairs at max_steps 60, suggested ${suggested}, then ${freed.limited}`);
+    assertEquals(freed.limited, 0, `still travel-limited at the suggested max_steps ${suggested}`);
+    assertEquals(freed.warning, undefined);
+  } finally {
+    for (const c of contexts) await c.dispose();
+    await pool.close();
+  }
+});
