@@ -8,6 +8,7 @@ import { readJson } from "../../lib/util/fs.ts";
 import { assert, assertClose, assertEquals, assertThrowsAsync } from "../assert.ts";
 import { makeTestContext } from "../task_context.ts";
 import { embedWells, WELLS_2D } from "./helpers.ts";
+import type { WellSpec } from "../../lib/adelm/gaussian_wells.ts";
 import { checkBasins, checkMinima, zeroTemperatureCriticalPull } from "./known_answers.ts";
 
 const gap = (low: number, high: number) => ({ kind: "gap" as const, low, high, minGap: 2, q: 0.5 });
@@ -118,16 +119,53 @@ Deno.test("adelm auto alpha: a start far above the critical values is bracketed 
   assert(unreachable.history.length <= 2 && unreachable.below === maxAlpha, `the up phase stops at maxAlpha: ${JSON.stringify(unreachable.history.map((h) => h.alpha))}`);
 });
 
-Deno.test("adelm auto alpha: basin-cluster with alpha auto gives the known basins, barriers and tree on the 2-D wells", async () => {
-  const pool = createPool({ threads: 2 });
+/** A metastable search over analytic wells, as the task tests run it. */
+interface WellsSearch {
+  wells: WellSpec[];
+  /** Temperature; the step keeps the gradient step ε²/(2T) = 0.2. */
+  t: number;
+  chains: number;
+  init: Record<string, unknown>;
+  seed: number;
+  threads: number;
+}
+
+/** The 2-D wells' search of the task tests. */
+const wells2d: WellsSearch = { wells: WELLS_2D, t: 0.02, chains: 24, init: { kind: "uniform", low: -3, high: 12 }, seed: 11, threads: 2 };
+
+/**
+ * Runs `body` with a worker pool and a finished metastable search over `spec`'s wells (energy, T
+ * and ε passed along); task contexts pushed onto `contexts` are disposed afterwards, and the pool closed.
+ */
+async function withWellsSearch(
+  spec: WellsSearch,
+  body: (run: {
+    search: Awaited<ReturnType<typeof makeTestContext>>;
+    energy: { kind: string; wells: WellSpec[] };
+    eps: number;
+    pool: ReturnType<typeof createPool>;
+    contexts: { dispose(): Promise<void> }[];
+  }) => Promise<void>,
+) {
+  const pool = createPool({ threads: spec.threads });
   const contexts: { dispose(): Promise<void> }[] = [];
   try {
-    const energy = { kind: "analytic", wells: WELLS_2D }, t = 0.02, eps = Math.sqrt(0.4 * t);
+    const energy = { kind: "analytic", wells: spec.wells }, eps = Math.sqrt(0.4 * spec.t);
     const search = await makeTestContext(metastableSearch.config.parse({
-      energy, chains: 24, init: { kind: "uniform", low: -3, high: 12 }, search: { temperature: t, step_size: eps }, execution: { mode: "batch" },
-    }), { seed: 11, pool });
+      energy, chains: spec.chains, init: spec.init, search: { temperature: spec.t, step_size: eps }, execution: { mode: "batch" },
+    }), { seed: spec.seed, pool });
     contexts.push(search);
     await metastableSearch.run(search.ctx);
+    await body({ search, energy, eps, pool, contexts });
+  } finally {
+    for (const c of contexts) await c.dispose();
+    await pool.close();
+  }
+}
+
+Deno.test("adelm auto alpha: basin-cluster with alpha auto gives the known basins, barriers and tree on the 2-D wells", () =>
+  withWellsSearch(wells2d, async ({ search, energy, eps, pool, contexts }) => {
+    const t = wells2d.t;
     await checkMinima(WELLS_2D, search.ctx.outDir, 0.1);
     const inputs = [{ id: "search", task: "metastable-search", dir: search.ctx.outDir }];
     const config = basinCluster.config.parse({
@@ -153,22 +191,12 @@ Deno.test("adelm auto alpha: basin-cluster with alpha auto gives the known basin
     const bad = await makeTestContext(basinCluster.config.parse({ energy, ad: { alpha: "auto" }, critical_alpha: { enabled: true } }), { seed: 1, pool, inputs });
     contexts.push(bad);
     await assertThrowsAsync(() => basinCluster.run(bad.ctx), "\"auto\" and 'critical_alpha.enabled' both choose α");
-  } finally {
-    for (const c of contexts) await c.dispose();
-    await pool.close();
-  }
-});
+  }));
 
-Deno.test("adelm auto alpha: the same known answers in 64-D (wells under a random rotation)", async () => {
-  const pool = createPool({ threads: 1 });
-  const contexts: { dispose(): Promise<void> }[] = [];
-  try {
-    const wells = embedWells(WELLS_2D, 64, 5), energy = { kind: "analytic", wells }, t = 0.002, eps = Math.sqrt(0.4 * t);
-    const search = await makeTestContext(metastableSearch.config.parse({
-      energy, chains: 32, init: { kind: "gaussian", mean: 0, std: 6 }, search: { temperature: t, step_size: eps }, execution: { mode: "batch" },
-    }), { seed: 23, pool });
-    contexts.push(search);
-    await metastableSearch.run(search.ctx);
+Deno.test("adelm auto alpha: the same known answers in 64-D (wells under a random rotation)", () => {
+  const spec: WellsSearch = { wells: embedWells(WELLS_2D, 64, 5), t: 0.002, chains: 32, init: { kind: "gaussian", mean: 0, std: 6 }, seed: 23, threads: 1 };
+  return withWellsSearch(spec, async ({ search, energy, eps, pool, contexts }) => {
+    const { wells, t } = spec;
     await checkMinima(wells, search.ctx.outDir, 0.5);
     const cluster = await makeTestContext(basinCluster.config.parse({
       energy, ad: { temperature: t, step_size: eps, alpha: "auto", delta: 0.35 }, auto_alpha: { reps: 2 }, barrier: { k: 2 }, execution: { mode: "batch" },
@@ -179,22 +207,12 @@ Deno.test("adelm auto alpha: the same known answers in 64-D (wells under a rando
     const metrics = await readJson<Record<string, number>>(`${cluster.ctx.outDir}/metrics.json`);
     assertEquals((metrics as Record<string, unknown>).auto_alpha_rule_used, "gap");
     console.log(`64-D auto α: pull ${metrics.pull.toFixed(3)}, gap ×${metrics.auto_alpha_gap_ratio.toFixed(2)}; worst barrier error ${worst.toFixed(4)}`);
-  } finally {
-    for (const c of contexts) await c.dispose();
-    await pool.close();
-  }
+  });
 });
 
-Deno.test("adelm auto alpha: travel-limited pairs get a warning naming the max_steps that frees them, and that value does", async () => {
-  const pool = createPool({ threads: 2 });
-  const contexts: { dispose(): Promise<void> }[] = [];
-  try {
-    const energy = { kind: "analytic", wells: WELLS_2D }, t = 0.02, eps = Math.sqrt(0.4 * t);
-    const search = await makeTestContext(metastableSearch.config.parse({
-      energy, chains: 24, init: { kind: "uniform", low: -3, high: 12 }, search: { temperature: t, step_size: eps }, execution: { mode: "batch" },
-    }), { seed: 11, pool });
-    contexts.push(search);
-    await metastableSearch.run(search.ctx);
+Deno.test("adelm auto alpha: travel-limited pairs get a warning naming the max_steps that frees them, and that value does", () =>
+  withWellsSearch(wells2d, async ({ search, energy, eps, pool, contexts }) => {
+    const t = wells2d.t;
     const inputs = [{ id: "search", task: "metastable-search", dir: search.ctx.outDir }];
     const cluster = async (maxSteps: number) => {
       const config = basinCluster.config.parse({
@@ -215,8 +233,4 @@ Deno.test("adelm auto alpha: travel-limited pairs get a warning naming the max_s
     console.log(`travel limit: ${short.limited} limited pairs at max_steps 60, suggested ${suggested}, then ${freed.limited}`);
     assertEquals(freed.limited, 0, `still travel-limited at the suggested max_steps ${suggested}`);
     assertEquals(freed.warning, undefined);
-  } finally {
-    for (const c of contexts) await c.dispose();
-    await pool.close();
-  }
-});
+  }));
