@@ -4,7 +4,9 @@
  * step that wrote it (fields in `lib/plot/basins.ts`) and the minima images (NHWC, values in
  * [−1, 1]) from the tensor `minima_tensor` of `minima_file` in any upstream output (typically the
  * metastable-search step). Without minima images the graph is drawn without pictures and no
- * grids are written. Output: `disconnectivity.svg/.png`, `basin-<id>.png`, `representatives.png`.
+ * grids are written. Output: `disconnectivity.svg/.png`, `basin-<id>.png`, `representatives.png`,
+ * and, when basin-cluster chose α automatically (`parameters.auto_alpha.curve` has points),
+ * `alpha-spectrum.svg/.png`: the sorted critical pulls with the chosen α (`lib/plot/alpha_spectrum.ts`).
  *
  * @example
  * ```yaml
@@ -20,6 +22,7 @@ import { exists, readJson, writeFileAtomic } from "../lib/util/fs.ts";
 import { readSafetensors } from "../lib/util/safetensors.ts";
 import { basinGridPng, basinOrder, disconnectivityFigure, graphFromBasins, parseBasinsJson } from "../lib/plot/basins.ts";
 import { writeFigure } from "../lib/plot/render.ts";
+import { alphaSpectrumFigure, spectrumCounts } from "../lib/plot/alpha_spectrum.ts";
 
 export default defineTask({
   name: "plot-basins",
@@ -63,6 +66,21 @@ export default defineTask({
       }
       await writeFileAtomic(join(ctx.outDir, "representatives.png"), await basinGridPng(minima.data, minima, basins.basins.map((b) => b.representative), c.image_scale));
     }
-    await ctx.writeMetrics({ basins: basins.basins.length, minima: basins.energies.length, images: minima !== undefined });
+    const spectrum = basins.autoAlpha;
+    const drawSpectrum = spectrum !== null && spectrum !== undefined && spectrum.curve.length > 0;
+    if (drawSpectrum) {
+      await writeFigure(ctx.outDir, "alpha-spectrum", alphaSpectrumFigure(spectrum, { title: withBasins[0].id }), { scale: c.png_scale });
+      const counts = spectrumCounts(spectrum);
+      ctx.log.info(`alpha-spectrum: ${counts.pairs} calibration pairs (${counts.neverConnected} never connected, ${counts.travelLimited} travel-limited), chosen α·T = ${spectrum.pull.toPrecision(3)}`);
+    } else {
+      ctx.log.info(`No alpha-spectrum figure: ${basinsPath} has ${spectrum ? "an empty 'parameters.auto_alpha.curve'" : "no 'parameters.auto_alpha' (ad.alpha was a number)"}`);
+    }
+    await ctx.writeMetrics({
+      basins: basins.basins.length,
+      minima: basins.energies.length,
+      images: minima !== undefined,
+      alpha_spectrum: drawSpectrum,
+      alpha_spectrum_pairs: drawSpectrum ? spectrum.curve.length : null,
+    });
   },
 });

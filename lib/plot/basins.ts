@@ -8,6 +8,7 @@
  * (member/representative = index into the minima), and `tree: { nodes: [{ node, energy,
  * children? }], roots }` with leaves 0..B−1 = basins in `basins` order (the shape of
  * `lib/adelm/disconnectivity.ts`). When `tree` is absent the graph shows the leaves only.
+ * `parameters.auto_alpha` (ad.alpha auto) is checked by `alpha_spectrum.ts` and kept as `autoAlpha`.
  *
  * @example
  * ```ts
@@ -25,6 +26,7 @@ import { pngDataUri } from "./colormap.ts";
 import { composePanels } from "./compose.ts";
 import { encodeGridPng, makeGrid, upscaleNearest } from "./grid.ts";
 import { type Figure, type FigureDocument, plotToSvg } from "./render.ts";
+import { type AlphaSpectrum, parseAutoAlpha } from "./alpha_spectrum.ts";
 
 /** A leaf (basin) of the graph. */
 export interface GraphLeaf {
@@ -164,6 +166,8 @@ export interface BasinsJson {
   energies: number[];
   basins: { id?: number; representative: number; members: (number | { index: number })[] }[];
   tree?: { nodes: GraphNode[]; roots: number[] };
+  /** `parameters.auto_alpha` (the auto-α spectrum), checked; null when α was a number. */
+  autoAlpha?: AlphaSpectrum | null;
 }
 
 /** Checks and normalises a parsed `basins.json`; `source` names the file in errors. */
@@ -179,7 +183,12 @@ export function parseBasinsJson(json: unknown, source: string): BasinsJson {
     if (!Array.isArray(b.members)) throw new Error(`Cannot read basins '${source}': basins[${i}].members must be an array`);
   });
   if (o.tree && (!Array.isArray(o.tree.nodes) || !Array.isArray(o.tree.roots))) throw new Error(`Cannot read basins '${source}': 'tree' needs 'nodes' and 'roots' arrays`);
-  return o as BasinsJson;
+  const parameters = (o as { parameters?: unknown }).parameters;
+  if (parameters !== undefined && (parameters === null || typeof parameters !== "object" || Array.isArray(parameters))) {
+    throw new Error(`Cannot read basins '${source}': field 'parameters' must be an object, got ${JSON.stringify(parameters)}`);
+  }
+  const autoAlpha = parseAutoAlpha((parameters as Record<string, unknown> | undefined)?.auto_alpha, source);
+  return { ...(o as BasinsJson), autoAlpha };
 }
 
 /** Member indices of a basin with the representative first (duplicates removed). */
