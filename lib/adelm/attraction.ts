@@ -10,8 +10,11 @@
  * ‖x − x*‖ ≤ δ, fails after `patience` steps without a new closest distance or after `maxSteps`;
  * its barrier is the highest U on the path (start included; with MH, of the accepted states).
  * The magnetic drift of one step, (ε²/2)·α, is capped at the remaining distance so that a large
- * α cannot overshoot the target. With MH a proposal outside the `clamp` box is rejected (the box
- * is the support) rather than clipped, which would break the proposal density.
+ * α cannot overshoot the target. With MH a proposal coordinate that leaves the `clamp` box is
+ * reflected back in at the wall (clipping would break the proposal density, and rejecting every
+ * proposal that leaves would stall chains whose pixels sit at ±1); the test then uses the
+ * reflected proposal's exact density, the sum over a coordinate's mirror images. A proposal that
+ * would need a second reflection is rejected, which keeps the test exact.
  *
  * @example
  * ```ts
@@ -40,7 +43,7 @@ export interface AttractionParams {
   patience: number;
   /** Fail after this many steps in any case. */
   maxSteps: number;
-  /** Optional box the states are clipped to after each step (with MH: outside it is rejected). */
+  /** Optional box the states stay in: clipped after each Langevin step; with MH, proposals are reflected at its walls. */
   clamp: [number, number] | null;
   /** Unadjusted Langevin (the default) or Langevin proposals with a Metropolis–Hastings test. */
   sampler?: "langevin" | "mh";
@@ -123,9 +126,9 @@ export class AttractionWalker implements Walker {
     const p = this.params, eps2 = p.stepSize * p.stepSize;
     if (mh.pending) {
       // `state` is the proposal x' and (energy, grad) are U and ∇U there; mh.current is x.
-      const forward = squaredGap(this.state, mh.current, mh.grad, this.#target, p);
-      const backward = squaredGap(mh.current, this.state, grad, this.#target, p);
-      const logAccept = this.#h(mh.energy, mh.current) - this.#h(energy, this.state) + (forward - backward) / (2 * eps2);
+      const forward = logProposal(this.state, mh.current, mh.grad, this.#target, p);
+      const backward = logProposal(mh.current, this.state, grad, this.#target, p);
+      const logAccept = this.#h(mh.energy, mh.current) - this.#h(energy, this.state) + backward - forward;
       mh.proposals++;
       if (Math.log(this.rng.uniform()) < logAccept) {
         mh.accepted++;
@@ -144,11 +147,11 @@ export class AttractionWalker implements Walker {
       const gradScale = half / p.temperature, pull = Math.min(half * p.alpha, r) / r, t = this.#target;
       for (let i = 0; i < x.length; i++) x[i] = c[i] - gradScale * mh.grad[i] - pull * (c[i] - t[i]) + p.stepSize * this.rng.normal();
       this.#steps++;
-      if (!p.clamp || inBox(x, p.clamp)) {
+      if (!p.clamp || reflectInto(x, p.clamp)) {
         mh.pending = true;
         return;
       }
-      // outside the support: rejected without evaluating U (the uniform is not drawn)
+      // a coordinate would need a second reflection: rejected without evaluating U (no uniform drawn)
       mh.proposals++;
       x.set(c);
     }
@@ -207,22 +210,39 @@ function distanceTo(x: Float32Array, target: Float32Array): number {
   return Math.sqrt(s);
 }
 
-function inBox(x: Float32Array, [lo, hi]: [number, number]): boolean {
-  for (let i = 0; i < x.length; i++) if (!(x[i] >= lo && x[i] <= hi)) return false;
+/** Reflects each coordinate outside [lo, hi] once at the wall it crossed; false if one is still outside. */
+function reflectInto(x: Float32Array, [lo, hi]: [number, number]): boolean {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v > hi) x[i] = 2 * hi - v;
+    else if (v < lo) x[i] = 2 * lo - v;
+    if (!(x[i] >= lo && x[i] <= hi)) return false;
+  }
   return true;
 }
 
 /**
- * ‖to − m(from)‖², m(from) being the Langevin proposal mean from `from` (with ∇U(from) = `grad`):
- * the exponent of the Gaussian proposal density q(to | from), times −2ε².
+ * log q(to | from) up to a constant that cancels in the MH ratio: the Gaussian Langevin proposal
+ * from `from` (∇U(from) = `grad`; mean m(from), variance ε²), reflected once at the walls of the
+ * clamp box if any, whose density at a coordinate is the sum over its mirror images in both walls.
  */
-function squaredGap(to: Float32Array, from: Float32Array, grad: Float32Array, target: Float32Array, p: AttractionParams): number {
+function logProposal(to: Float32Array, from: Float32Array, grad: Float32Array, target: Float32Array, p: AttractionParams): number {
   const half = (p.stepSize * p.stepSize) / 2, gradScale = half / p.temperature, r = distanceTo(from, target);
-  const pull = r > 0 ? Math.min(half * p.alpha, r) / r : 0;
+  const pull = r > 0 ? Math.min(half * p.alpha, r) / r : 0, twoVar = 2 * p.stepSize * p.stepSize;
   let s = 0;
+  if (!p.clamp) {
+    for (let i = 0; i < to.length; i++) {
+      const d = to[i] - (from[i] - gradScale * grad[i] - pull * (from[i] - target[i]));
+      s += d * d;
+    }
+    return -s / twoVar;
+  }
+  const [lo, hi] = p.clamp;
   for (let i = 0; i < to.length; i++) {
-    const d = to[i] - (from[i] - gradScale * grad[i] - pull * (from[i] - target[i]));
-    s += d * d;
+    const m = from[i] - gradScale * grad[i] - pull * (from[i] - target[i]);
+    const a = -((to[i] - m) ** 2) / twoVar, b = -((2 * hi - to[i] - m) ** 2) / twoVar, c = -((2 * lo - to[i] - m) ** 2) / twoVar;
+    const top = Math.max(a, b, c);
+    s += top + Math.log(Math.exp(a - top) + Math.exp(b - top) + Math.exp(c - top));
   }
   return s;
 }
