@@ -163,6 +163,13 @@ export default defineTask({
       );
       const steps = auto.curve.map((p) => `${p.alpha.toPrecision(3)}${p.ratio_to_next === null ? "" : ` ×${p.ratio_to_next.toFixed(2)}${p.in_range ? "" : "(out of range)"}`}`);
       ctx.log.info(`auto α spectrum (sorted critical α, ×ratio to the next): ${steps.join(" → ")}; ${auto.reason}`);
+      const carried = auto.curve.filter((p) => p.landscape_carried).length;
+      if (carried > 0) {
+        ctx.log.info(
+          `${carried} of ${auto.curve.length} calibration pairs connect even where the magnet alone moves AD less than δ in 'ad.max_steps': ` +
+            "the landscape carries one minimum into the other, so they merge at any α",
+        );
+      }
       const limited = auto.curve.filter((p) => p.travel_limited);
       if (limited.length > 0) {
         // Steps at which the magnet alone carries AD over each limited pair at a quarter of its critical α.
@@ -293,6 +300,7 @@ export default defineTask({
       auto_alpha_critical_min: autoCriticals.length ? Math.min(...autoCriticals) : null,
       auto_alpha_critical_max: autoCriticals.length ? Math.max(...autoCriticals) : null,
       auto_alpha_travel_limited: auto ? auto.curve.filter((p) => p.travel_limited).length : null,
+      auto_alpha_landscape_carried: auto ? auto.curve.filter((p) => p.landscape_carried).length : null,
       trials_auto_alpha: auto ? auto.trials : 0,
       ad_sampler: a.sampler,
       ad_accept_rate: acceptRate,

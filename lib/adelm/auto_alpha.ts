@@ -70,6 +70,14 @@ export interface AutoAlphaOptions {
    */
   maxAlpha?: number;
   /**
+   * Smallest α the down phases try; default 0. {@link autoAlpha} sets it where the magnet alone
+   * moves AD less than δ over a whole trial, δ / ((ε²/2)·maxSteps): a pair that still connects
+   * below it is carried by the landscape (one minimum drains into the other), so its critical α is
+   * reported as the first α tried below the floor instead of halving α for the rest of the rounds,
+   * which left no rounds to refine the other pairs.
+   */
+  minAlpha?: number;
+  /**
    * Trials per direction per α; the pair connects at α when a trial reaches δ in either direction
    * (`success` "either", the default) or in each direction (`success` "both").
    */
@@ -117,6 +125,12 @@ export interface SpectrumPoint {
    */
   travel_alpha: number;
   travel_limited: boolean;
+  /**
+   * Whether the pair connected even below the floor where the magnet alone moves AD less than δ
+   * in `max_steps` (see `AutoAlphaOptions.minAlpha`): the landscape carries AD from one minimum to
+   * the other, so the pair merges at any α.
+   */
+  landscape_carried: boolean;
 }
 
 /** Result of {@link autoAlpha}. */
@@ -216,24 +230,25 @@ export async function criticalAlphas(
   }
   // coarse down: ÷expand until every connected pair has failed once, so each has a bracket
   // (lo, hi] no wider than ×expand; a start far above the critical values then costs a few rounds
-  // instead of log(start/critical)/log(factor)
+  // instead of log(start/critical)/log(factor). A pair that connects below the floor is done.
+  const minAlpha = options.minAlpha ?? 0, open = (s: (typeof state)[number]) => s.hi !== Infinity && s.hi > minAlpha;
   alpha = options.start;
   while (round < options.maxRounds) {
     alpha /= options.expand;
-    const unbracketed = state.filter((s) => s.lo === 0 && s.hi !== Infinity);
+    const unbracketed = state.filter((s) => s.lo === 0 && open(s));
     if (unbracketed.length === 0) break;
     const active = unbracketed.filter((s) => alpha < s.hi);
     if (active.length > 0) await test(alpha, active);
   }
   // fine down: ÷factor from the largest bracket top; each pair stays in the sweep while α lies
   // inside its bracket (lo, hi), so its critical α is the last success before its first failure
-  const tops = state.filter((s) => s.hi !== Infinity).map((s) => s.hi);
+  const tops = state.filter(open).map((s) => s.hi);
   alpha = tops.length ? Math.max(...tops) : 0;
   while (round < options.maxRounds && alpha > 0) {
     alpha /= options.factor;
-    const active = state.filter((s) => s.lo < alpha && alpha < s.hi && s.hi !== Infinity);
+    const active = state.filter((s) => s.lo < alpha && alpha < s.hi && open(s));
     if (active.length === 0) {
-      if (state.every((s) => s.lo >= alpha || s.hi === Infinity)) break;
+      if (state.every((s) => s.lo >= alpha || !open(s))) break;
       continue; // no bracket contains this α: descend to the next one without trials
     }
     await test(alpha, active);
@@ -287,9 +302,16 @@ export function chooseAlpha(criticals: number[], rule: AlphaRule): { alpha: numb
 /**
  * The sorted critical-α spectrum with the ratio between neighbours, whether each split is in the
  * gap rule's range (all splits for rule quantile) and whether each value is travel-limited (see
- * {@link SpectrumPoint}; `factor` is the sweep's resolution). `ad.temperature` converts α to the pull α·T.
+ * {@link SpectrumPoint}; `factor` is the sweep's resolution) or carried by the landscape (connected
+ * at or below `minAlpha`, the sweep's floor). `ad.temperature` converts α to the pull α·T.
  */
-export function spectrumCurve(pairs: PairCritical[], rule: AlphaRule, ad: Pick<AttractionParams, "temperature" | "stepSize" | "maxSteps">, factor: number): SpectrumPoint[] {
+export function spectrumCurve(
+  pairs: PairCritical[],
+  rule: AlphaRule,
+  ad: Pick<AttractionParams, "temperature" | "stepSize" | "maxSteps">,
+  factor: number,
+  minAlpha = 0,
+): SpectrumPoint[] {
   const drift = (ad.stepSize * ad.stepSize) / 2;
   const resolved = pairs.filter((p): p is PairCritical & { alpha: number } => p.alpha !== null && p.alpha > 0);
   const sorted = [...resolved].sort((a, b) => a.alpha - b.alpha || a.pair[0] - b.pair[0] || a.pair[1] - b.pair[1]);
@@ -306,6 +328,7 @@ export function spectrumCurve(pairs: PairCritical[], rule: AlphaRule, ad: Pick<A
       in_range: rule.kind === "quantile" || (fraction >= rule.low && fraction <= rule.high),
       travel_alpha: travel,
       travel_limited: Number.isFinite(p.alpha) && p.alpha >= travel / (factor * factor) && p.alpha <= travel * factor * factor,
+      landscape_carried: p.alpha <= minAlpha,
     };
   });
 }
@@ -318,6 +341,14 @@ export function explainChoice(chosen: { alpha: number; fractionBelow: number; ga
   return `${at}: the widest step in range [${rule.low}, ${rule.high}] is only ×${chosen.gapRatio!.toPrecision(3)} < min_gap ×${rule.minGap}, so no gap: the q = ${rule.q} quantile instead (rule gap, fallback)`;
 }
 
+/**
+ * The α below which the magnet alone moves AD less than δ over a whole trial: δ / ((ε²/2)·max_steps).
+ * A pair that connects at such an α is carried by the landscape, whatever the magnet does.
+ */
+export function landscapeFloor(ad: Pick<AttractionParams, "delta" | "stepSize" | "maxSteps">): number {
+  return ad.delta / ((ad.stepSize * ad.stepSize) / 2 * ad.maxSteps);
+}
+
 /** Distinct minima → calibration pairs → critical α per pair → α by `rule`. */
 export async function autoAlpha(minima: Float32Array[], energies: number[], executor: Executor, options: AutoAlphaOptions): Promise<AutoAlphaResult> {
   if (!Number.isInteger(options.maxPairs) || options.maxPairs < 1) throw new Error(`Cannot read config 'auto_alpha.pairs': expected a positive whole number, got ${options.maxPairs}`);
@@ -328,13 +359,14 @@ export async function autoAlpha(minima: Float32Array[], energies: number[], exec
   }
   const drift = options.ad.stepSize ** 2 / 2;
   const maxAlpha = options.maxAlpha ?? (2 * Math.max(...pairs.map((p) => p.distance))) / drift;
-  const searched = await criticalAlphas(minima, pairs, executor, { ...options, maxAlpha });
+  const minAlpha = options.minAlpha ?? landscapeFloor(options.ad);
+  const searched = await criticalAlphas(minima, pairs, executor, { ...options, maxAlpha, minAlpha });
   const resolved = searched.pairs.filter((p) => p.alpha !== null).map((p) => p.alpha as number);
   const chosen = chooseAlpha(resolved, options.rule);
   return {
     ...chosen,
     pairs: searched.pairs,
-    curve: spectrumCurve(searched.pairs, options.rule, options.ad, options.factor),
+    curve: spectrumCurve(searched.pairs, options.rule, options.ad, options.factor, minAlpha),
     reason: explainChoice(chosen, options.rule),
     trials: searched.trials,
     successes: searched.successes,

@@ -57,6 +57,8 @@ const pointSchema = z.object({
   in_range: z.boolean(),
   travel_alpha: z.number().min(0).nullable(),
   travel_limited: z.boolean(),
+  /** Absent in files written before the sweep had a floor: such pairs were never marked. */
+  landscape_carried: z.boolean().default(false),
 });
 const autoAlphaSchema = z.object({
   alpha: z.number().positive(),

@@ -1,6 +1,6 @@
 import { GaussianWells } from "../../lib/adelm/gaussian_wells.ts";
 import { localExecutor } from "../../lib/adelm/executor.ts";
-import { calibrationPairs, chooseAlpha, criticalAlphas, distinctMinima, explainChoice, type PairCritical, spectrumCurve } from "../../lib/adelm/auto_alpha.ts";
+import { calibrationPairs, chooseAlpha, criticalAlphas, distinctMinima, explainChoice, landscapeFloor, type PairCritical, spectrumCurve } from "../../lib/adelm/auto_alpha.ts";
 import metastableSearch from "../../tasks/metastable-search.ts";
 import basinCluster from "../../tasks/basin-cluster.ts";
 import { createPool } from "../../lib/pool/pool.ts";
@@ -99,6 +99,27 @@ Deno.test("adelm auto alpha: critical α per pair matches the zero-temperature p
     () => criticalAlphas(minima, pairs, localExecutor(u), { ad, start: 1, factor: 1.05, expand: 1, maxRounds: 3, reps: 1, seed: 1 }),
     "'expand' must be above 1",
   );
+});
+
+Deno.test("adelm auto alpha: a pair the landscape carries stops at the floor, leaving rounds to refine the others", async () => {
+  const u = new GaussianWells(WELLS_2D), T = 0.02;
+  const wells = WELLS_2D.map((_, k) => Float32Array.from(u.localMinimum(k).point));
+  // minimum 4 is no minimum: a point on A's slope, 1.2 from its centre, from which AD rolls into A unaided
+  const minima = [...wells, Float32Array.from([-1.2, 0])];
+  const pairs: { pair: [number, number]; distance: number }[] = [[0, 4], [0, 2]].map(([i, j]) => ({ pair: [i, j] as [number, number], distance: 1 }));
+  const ad = { temperature: T, stepSize: Math.sqrt(0.4 * T), alpha: 1, delta: 0.35, patience: 40, maxSteps: 5000, clamp: null };
+  const minAlpha = landscapeFloor(ad);
+  const options = { ad, start: 1 / T, factor: 1.05, expand: 4, maxRounds: 40, reps: 1, seed: 4 };
+  const floored = await criticalAlphas(minima, pairs, localExecutor(u, { maxBatch: 16 }), { ...options, minAlpha });
+  const [carried, real] = floored.pairs;
+  assert(carried.alpha !== null && carried.alpha <= minAlpha && carried.below === 0, `the slope point connects below the floor ${minAlpha}: ${JSON.stringify(carried)}`);
+  assert(carried.history.length <= 12, `the carried pair took ${carried.history.length} rounds`);
+  assert(real.below > 0 && real.alpha! / real.below <= 1.05 + 1e-9, `A–C is refined to ×1.05: [${real.below}, ${real.alpha}]`);
+  const curve = spectrumCurve(floored.pairs, gap(0, 1), ad, 1.05, minAlpha);
+  assertEquals(curve.map((p) => p.landscape_carried), [true, false]);
+  // Without the floor the carried pair halves α for every remaining round and A–C is never refined.
+  const unfloored = await criticalAlphas(minima, pairs, localExecutor(u, { maxBatch: 16 }), options);
+  assert(unfloored.pairs[1].alpha! / unfloored.pairs[1].below > 1.05 + 1e-9, "without a floor A–C should stay a coarse ×4 bracket (the bug this guards)");
 });
 
 Deno.test("adelm auto alpha: a start far above the critical values is bracketed in a few ×expand rounds; an unreachable target stops the up phase at maxAlpha", async () => {
