@@ -122,14 +122,16 @@ export interface SpectrumCounts {
   pairs: number;
   neverConnected: number;
   travelLimited: number;
+  landscapeCarried: number;
 }
 
-/** How many pairs the spectrum has, never connected, and travel-limited. */
+/** How many pairs the spectrum has, never connected, travel-limited, and carried by the landscape. */
 export function spectrumCounts(spectrum: AlphaSpectrum): SpectrumCounts {
   return {
     pairs: spectrum.curve.length,
     neverConnected: spectrum.curve.filter((p) => !Number.isFinite(p.pull)).length,
     travelLimited: spectrum.curve.filter((p) => p.travel_limited).length,
+    landscapeCarried: spectrum.curve.filter((p) => p.landscape_carried).length,
   };
 }
 
@@ -143,6 +145,7 @@ export interface AlphaSpectrumOptions {
 const COLORS = {
   critical: "#1f77b4",
   travelLimited: "#ff7f0e",
+  carried: "#9467bd",
   travel: "#7f7f7f",
   never: "#d62728",
   chosen: "#000000",
@@ -191,8 +194,9 @@ export function alphaSpectrumFigure(spectrum: AlphaSpectrum, options: AlphaSpect
   const travelPull = (p: SpectrumPoint) => p.travel_alpha * temperature;
   const finite = points.filter((p) => Number.isFinite(p.pull));
   const never = points.filter((p) => !Number.isFinite(p.pull));
-  const plain = finite.filter((p) => !p.travel_limited);
-  const limited = finite.filter((p) => p.travel_limited);
+  const plain = finite.filter((p) => !p.travel_limited && !p.landscape_carried);
+  const limited = finite.filter((p) => p.travel_limited && !p.landscape_carried);
+  const carried = finite.filter((p) => p.landscape_carried);
   const withTravel = points.filter((p) => Number.isFinite(travelPull(p)) && travelPull(p) > 0);
 
   const shown = [spectrum.pull, ...finite.map((p) => p.pull), ...withTravel.map(travelPull)];
@@ -205,7 +209,7 @@ export function alphaSpectrumFigure(spectrum: AlphaSpectrum, options: AlphaSpect
 
   const pairLabel = (p: SpectrumPoint & { rank: number }) =>
     `#${p.rank} pair [${p.pair.join(", ")}], distance ${formatValue(p.distance)}: critical α = ${formatValue(p.alpha)}, α·T = ${formatValue(p.pull)}` +
-    `, travel α·T = ${formatValue(travelPull(p))}${p.travel_limited ? " (travel-limited)" : ""}`;
+    `, travel α·T = ${formatValue(travelPull(p))}${p.travel_limited ? " (travel-limited)" : ""}${p.landscape_carried ? " (carried by the landscape)" : ""}`;
 
   const marks: Plot.Markish[] = [];
   const inRange = points.filter((p) => p.in_range);
@@ -256,6 +260,7 @@ export function alphaSpectrumFigure(spectrum: AlphaSpectrum, options: AlphaSpect
     }),
     Plot.dot(plain, { x: "rank", y: "pull", r: 4.5, fill: COLORS.critical, stroke: "white", strokeWidth: 0.8, title: pairLabel, className: "critical" }),
     Plot.dot(limited, { x: "rank", y: "pull", r: 5.5, symbol: "diamond", fill: COLORS.travelLimited, stroke: "white", strokeWidth: 0.8, title: pairLabel, className: "travel-limited" }),
+    Plot.dot(carried, { x: "rank", y: "pull", r: 5, symbol: "square", fill: COLORS.carried, stroke: "white", strokeWidth: 0.8, title: pairLabel, className: "landscape-carried" }),
     Plot.dot(never, { x: "rank", y: () => yInfinity, r: 6, symbol: "triangle", fill: COLORS.never, stroke: "white", strokeWidth: 0.8, title: pairLabel, className: "never-connected" }),
   );
 
@@ -285,12 +290,18 @@ export function alphaSpectrumFigure(spectrum: AlphaSpectrum, options: AlphaSpect
     { label: "chosen α·T", color: COLORS.chosen },
   ];
   if (never.length > 0) legendItems.splice(3, 0, { label: "never connected (α = ∞, at top)", color: COLORS.never });
+  if (carried.length > 0) legendItems.splice(2, 0, { label: "carried by the landscape: connects with the magnet moving < δ", color: COLORS.carried });
   if (showRange) {
     const range = spectrum.range ? ` [${spectrum.range[0]}, ${spectrum.range[1]}] of pairs below` : "";
     legendItems.push({ label: `gap-rule range${range}`, color: "#d5ecd5" });
   }
   const counts = spectrumCounts(spectrum);
-  const tally = [`${counts.pairs} pairs`, `${counts.neverConnected} never connected`, `${counts.travelLimited} travel-limited`].join(", ");
+  const tally = [
+    `${counts.pairs} pairs`,
+    `${counts.neverConnected} never connected`,
+    `${counts.travelLimited} travel-limited`,
+    ...(counts.landscapeCarried > 0 ? [`${counts.landscapeCarried} carried by the landscape`] : []),
+  ].join(", ");
   const rule = spectrum.ruleUsed === "gap" ? "gap rule" : spectrum.rule === "gap" ? "gap rule → quantile fallback" : spectrum.ruleUsed === "quantile" ? "quantile rule" : "rule";
   const heading = `${options.title ? `${options.title}: ` : ""}auto-α spectrum (${rule}; ${tally})`;
   return composePanels([{

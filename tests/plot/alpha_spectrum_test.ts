@@ -18,14 +18,14 @@ const RULE = { kind: "gap" as const, low: 0.2, high: 0.8, minGap: 2, q: 0.5 };
  * code and a JSON round trip (Infinity → null): 6 pairs, critical α 0.8, 1.0, 1.1 | gap ×13.6 |
  * 15, 17 (distance 85: travel α 17, travel-limited) and one pair that never connected.
  */
-function basinsWithAutoAlpha(): Record<string, unknown> {
+function basinsWithAutoAlpha(minAlpha = 0): Record<string, unknown> {
   const critical: [number, number][] = [[1.1, 1], [0.8, 1], [Infinity, 3], [15, 2], [1.0, 1], [17, 85]];
   const pairs: PairCritical[] = critical.map(([alpha, distance], i) => ({ pair: [i, i + 6], distance, alpha, below: alpha / FACTOR, history: [] }));
   const chosen = chooseAlpha(pairs.map((p) => p.alpha as number), RULE);
   const auto = {
     factor: FACTOR, expand: 4, max_rounds: 60, reps: 1, rule: "gap", range: [0.2, 0.8], min_gap: 2, q: 0.5, separation: 4,
     alpha: chosen.alpha, pull: chosen.alpha * TEMPERATURE, rule_used: chosen.used, reason: explainChoice(chosen, RULE),
-    fraction_below: chosen.fractionBelow, gap_ratio: chosen.gapRatio, trials: 100, curve: spectrumCurve(pairs, RULE, AD, FACTOR), pairs,
+    fraction_below: chosen.fractionBelow, gap_ratio: chosen.gapRatio, trials: 100, curve: spectrumCurve(pairs, RULE, AD, FACTOR, minAlpha), pairs,
   };
   return JSON.parse(JSON.stringify({
     parameters: { seed: 1, ad: { ...AD, alpha: chosen.alpha }, auto_alpha: auto },
@@ -72,6 +72,19 @@ Deno.test("auto_alpha curve: never-connected pulls come back as Infinity, the ru
   assertEquals([spectrum.rule, spectrum.ruleUsed, spectrum.range], ["gap", "gap", [0.2, 0.8]]);
   assertEquals(spectrum.alpha, Math.sqrt(1.1 * 15));
   assertEquals(parseBasinsJson({ energies: [-1], basins: [{ representative: 0, members: [] }], parameters: { auto_alpha: null } }, "b.json").autoAlpha, null);
+});
+
+Deno.test("plot-basins marks pairs the landscape carries (connected at the sweep's floor) apart from the others", async () => {
+  // a floor of 0.9 makes the 0.8 pair landscape-carried
+  const run = await runPlotBasins(basinsWithAutoAlpha(0.9));
+  try {
+    await plotBasins.run(run.t.ctx);
+    const svg = await Deno.readTextFile(join(run.t.ctx.outDir, "alpha-spectrum.svg"));
+    assertEquals([markCount(svg, "critical"), markCount(svg, "landscape-carried"), markCount(svg, "travel-limited")], [3, 1, 1]);
+    assert(svg.includes("1 carried by the landscape") && svg.includes("carried by the landscape: connects"), "title count and legend entry");
+  } finally {
+    await run.dispose();
+  }
 });
 
 Deno.test("plot-basins writes alpha-spectrum.svg/.png with the chosen-α rule, every point and the gap", async () => {
