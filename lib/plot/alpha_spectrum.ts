@@ -290,7 +290,7 @@ export function alphaSpectrumFigure(spectrum: AlphaSpectrum, options: AlphaSpect
     { label: "chosen α·T", color: COLORS.chosen },
   ];
   if (never.length > 0) legendItems.splice(3, 0, { label: "never connected (α = ∞, at top)", color: COLORS.never });
-  if (carried.length > 0) legendItems.splice(2, 0, { label: "carried by the landscape: connects with the magnet moving < δ", color: COLORS.carried });
+  if (carried.length > 0) legendItems.splice(2, 0, { label: "carried by the landscape (magnet < δ)", color: COLORS.carried });
   if (showRange) {
     const range = spectrum.range ? ` [${spectrum.range[0]}, ${spectrum.range[1]}] of pairs below` : "";
     legendItems.push({ label: `gap-rule range${range}`, color: "#d5ecd5" });

@@ -81,7 +81,7 @@ Deno.test("plot-basins marks pairs the landscape carries (connected at the sweep
     await plotBasins.run(run.t.ctx);
     const svg = await Deno.readTextFile(join(run.t.ctx.outDir, "alpha-spectrum.svg"));
     assertEquals([markCount(svg, "critical"), markCount(svg, "landscape-carried"), markCount(svg, "travel-limited")], [3, 1, 1]);
-    assert(svg.includes("1 carried by the landscape") && svg.includes("carried by the landscape: connects"), "title count and legend entry");
+    assert(svg.includes("1 carried by the landscape") && svg.includes("carried by the landscape (magnet"), "title count and legend entry");
   } finally {
     await run.dispose();
   }
