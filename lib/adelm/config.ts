@@ -47,6 +47,16 @@
  *   they fell to 0.0025–0.0055, where the magnet's thermal radius (dim−1)/α reaches δ. So no
  *   barrier steeper than a pull of ~0.005 separates neighbouring long-run minima of that model;
  *   its basins at CPU budgets are neighbourhoods of minima (whose members do look alike).
+ * - Step size, measured on `adelm-fmnist` (2026-11-22; VanillaNet n_f 8, 600 iterations, 32
+ *   minima, 11 calibration pairs): unadjusted Langevin at ε = 0.00316 and at ε/2 (patience and
+ *   max_steps ×4) gives the same critical α for 8 of the 11 pairs and values two sweep steps
+ *   (×1.32) apart for the other 3, the same α = 2505 (pull 0.0125) and 7 basins both times; so
+ *   the ULA basins there are not an artefact of ε.
+ *   `sampler: mh` is impractical at that temperature: T = 5e-6 with a piecewise-linear
+ *   (leaky-ReLU) energy makes each step drift-dominated (|∇U|/T ≈ 5e4), MH accepted 44% of
+ *   proposals at ε and still 41% at ε/2, trials stalled until patience, and only pulls of 6
+ *   (ε) and 24 (ε/2) connected pairs — the magnet's own drift per step, not a barrier. MH needs
+ *   a gradient step (ε²/2)/T ≪ 1 there, i.e. ≳100× more steps per trial.
  *   The thermal excess energy along a path is ≈ dim·T/2, which biases barrier
  *   estimates upwards, so T must be small against the barriers of interest (T = 0.02 in 2-D;
  *   scale it by 2/dim in higher dimension).
