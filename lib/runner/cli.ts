@@ -74,6 +74,7 @@ async function commandStatus(args: CliArgs, root: string): Promise<number> {
   const plan = await makePlan(planOptions(args, root, false));
   const stale = plan.order.filter((id) => plan.steps[id].stale);
   if (plan.profileNote && !args.json) err(`note: ${plan.profileNote}\n`);
+  if (!args.json) for (const note of plan.seedNotes) err(`note: ${note}\n`);
   if (args.json) out(JSON.stringify({ pipeline: plan.pipeline.name, profile: plan.profile, steps: freshnessJson(plan) }) + "\n");
   else {
     out(freshnessLines(plan));
@@ -127,6 +128,7 @@ async function commandPipeline(args: CliArgs, root: string): Promise<number> {
     reporter.note(`pipeline ${name}${plan.profile ? ` (profile ${plan.profile})` : ""}: ${selected.length} steps, ${staleCount} to run, jobs ${jobs}` +
       (plan.backend ? `, backend ${plan.backend.name} (${plan.backend.note})` : ""));
     if (plan.profileNote) reporter.note(`  ${plan.profileNote}`);
+    for (const note of plan.seedNotes) reporter.note(`  ${note}`);
     for (const id of selected) if (plan.steps[id].stale) reporter.note(`  ${id}: ${plan.steps[id].reasons.join("; ")}`);
     const outcomes = await executePlan(plan, { jobs, poolThreads: args.jobs ?? availableParallelism(), keepGoing: args.keepGoing, reporter, signal: interrupt.signal });
     await writeLockFile(root, buildLock(plan, outcomes, started));

@@ -79,6 +79,11 @@ export interface Plan {
   profile: string | null;
   /** Why `profile` was chosen when the user gave none (the pipeline's default_profile), else null. */
   profileNote: string | null;
+  /**
+   * With `--seed`: one line per selected step whose seed does not follow it (its config or its
+   * `seed:` pins one), so a user does not take a cached rerun for a new seed.
+   */
+  seedNotes: string[];
   order: string[];
   steps: Record<string, PlannedStep>;
   previous: LockFile | null;
@@ -181,6 +186,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
   const hasher = await ExternalHasher.open(root);
   const fileCache = new Map<string, Promise<YamlSource>>();
   const pipelineSeed = options.seed ?? pipeline.seed;
+  const seedNotes: string[] = [];
   const selection = options.only ? new Set(options.only)
     : options.until ? new Set(options.until.flatMap((id) => [...upstreamClosure(pipeline.steps, id)]))
     : new Set(order);
@@ -201,6 +207,13 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     }
     const config = validated.config;
     const seed = info.usesSeed ? effectiveSeed(config, spec, pipelineSeed) : null;
+    if (options.seed !== undefined && seed !== null && seed !== options.seed && selection.has(id)) {
+      seedNotes.push(
+        typeof config.seed === "number"
+          ? `${id} keeps seed ${seed}: its config's 'seed' wins over --seed ${options.seed}; --set ${id}.seed=${options.seed} changes it`
+          : `${id} keeps seed ${seed}: its 'seed:' in ${pipeline.source.file} wins over --seed ${options.seed}; edit steps.${id}.seed there to change it`,
+      );
+    }
     const external: Record<string, string> = {};
     for (const path of validated.external) {
       try {
@@ -241,7 +254,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
       step.reasons = changes.length > 0 ? changes : [last ? "no cached output" : "never ran (no cached output)"];
     }
   }
-  return { root, pipeline, profile, profileNote, order, steps, previous, backend, backendError };
+  return { root, pipeline, profile, profileNote, seedNotes, order, steps, previous, backend, backendError };
 }
 
 /** Two name → version/hash records as one, keys sorted (canonical order for display). */

@@ -47,6 +47,29 @@ Deno.test("a seed-free step stays cached when the seed changes; its seeded downs
   }
 });
 
+Deno.test("--seed says which steps keep a seed of their own, and how to change it", async () => {
+  const root = await makeProject({
+    "pipelines/p.yaml": "seed: 1\nsteps:\n  data: { task: plain, config: { label: data } }\n  train: { task: count, needs: [data], seed: 7, config: { label: train } }\n" +
+      "  eval: { task: count, needs: [train], config: { label: eval } }\n",
+    "tasks/plain.ts": seedFreeTask("plain"),
+    "tasks/count.ts": countTask("count"),
+  });
+  try {
+    const run = await runCli(root, ["pipeline", "p", "--seed", "2"]);
+    assertEquals(run.code, 0, run.stderr);
+    const all = run.stdout + run.stderr;
+    assert(all.includes("train keeps seed 7: its 'seed:' in pipelines/p.yaml wins over --seed 2; edit steps.train.seed there"), all);
+    // eval follows --seed and data uses none: no note for either
+    assert(!/(eval|data) keeps seed/.test(all), all);
+    const status = await runCli(root, ["status", "p", "--seed", "2"]);
+    assert(status.stderr.includes("note: train keeps seed 7"), status.stderr);
+    const plain = await runCli(root, ["pipeline", "p"]);
+    assert(!(plain.stdout + plain.stderr).includes("keeps seed"), "no note without --seed");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("a task declared usesSeed: false that reads ctx.seed fails, saying so", async () => {
   const root = await makeProject({
     "pipelines/p.yaml": "steps:\n  data: { task: plain, config: { label: data, read_seed: true } }\n",
