@@ -38,9 +38,11 @@ Deno.test("a library that is not oneDNN 2.x is rejected with a reason", () => {
   assert(other.reason !== undefined && other.reason.length > 0);
 });
 
-Deno.test("thread count: EBM_NATIVE_THREADS overrides, default is the core count, junk is rejected", () => {
+Deno.test("thread count: EBM_NATIVE_THREADS overrides, default is the core count (1 in a worker thread), junk is rejected", () => {
   assertEquals(withEnv("EBM_NATIVE_THREADS", "3", () => resolveThreadCount()), 3);
   assertEquals(withEnv("EBM_NATIVE_THREADS", undefined, () => resolveThreadCount()), navigator.hardwareConcurrency);
+  assertEquals(withEnv("EBM_NATIVE_THREADS", undefined, () => resolveThreadCount(false)), 1, "a pool worker defaults to one thread");
+  assertEquals(withEnv("EBM_NATIVE_THREADS", "2", () => resolveThreadCount(false)), 2, "the variable applies in workers too");
   let message = "";
   try {
     withEnv("EBM_NATIVE_THREADS", "-2", () => resolveThreadCount());

@@ -10,14 +10,19 @@
  * ```
  * @module
  */
+import { isMainThread } from "node:worker_threads";
 import { readEnvInteger } from "../../util/env.ts";
 
 /** The env var that overrides the thread count. */
 export const THREADS_ENV = "EBM_NATIVE_THREADS";
 
-/** `EBM_NATIVE_THREADS` if set (a positive integer), else the number of available cores. */
-export function resolveThreadCount(): number {
-  return readEnvInteger(THREADS_ENV, 1) ?? Math.max(1, navigator.hardwareConcurrency || 1);
+/**
+ * `EBM_NATIVE_THREADS` if set (a positive integer); else every available core on a process's main
+ * thread and one thread inside worker threads: pool workers already run one per core, and each
+ * with all cores' OpenMP threads would oversubscribe the machine (the wasm backend's rule too).
+ */
+export function resolveThreadCount(mainThread: boolean = isMainThread): number {
+  return readEnvInteger(THREADS_ENV, 1) ?? (mainThread ? Math.max(1, navigator.hardwareConcurrency || 1) : 1);
 }
 
 const GOMP_NAMES = ["libgomp.so.1"] as const;
