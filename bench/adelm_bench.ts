@@ -28,7 +28,9 @@ import type { AttractionParams, AttractionResult } from "../lib/adelm/attraction
 import { Phase, streamSeed } from "../lib/adelm/streams.ts";
 import { Random } from "../lib/util/random.ts";
 import { burn } from "./pool_burn_worker.ts";
-import { positiveIntFlag } from "./cli_args.ts";
+import { benchFlags, positiveIntFlag } from "./cli_args.ts";
+
+benchFlags("Usage: deno run -A bench/adelm_bench.ts [--trials 384] [--rounds 24] [--repeats 3] [--max-batch 1]", ["trials", "rounds", "repeats", "max-batch"]);
 
 const trials = positiveIntFlag("trials", 384), rounds = positiveIntFlag("rounds", 24), repeats = positiveIntFlag("repeats", 3), maxBatch = positiveIntFlag("max-batch", 1);
 

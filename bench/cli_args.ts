@@ -4,13 +4,58 @@
  *
  * @example
  * ```ts
- * import { flag, median, positiveIntFlag, runMain } from "./cli_args.ts";
+ * import { benchFlags, flag, median, positiveIntFlag, runMain } from "./cli_args.ts";
+ * benchFlags("Usage: deno run -A bench/x.ts [--reps N] [--nets a,b]", ["reps", "nets"]);
  * const reps = positiveIntFlag("reps", 9);
  * const nets = flag("nets", "toy,vanilla").split(",");
  * await runMain(async () => console.log(median([3, 1, 2]))); // 2
  * ```
  * @module
  */
+
+/**
+ * Checks the command line before a bench starts: `--help`/`-h` prints `usage` and exits 0; a flag
+ * that is neither in `names` (flags taking a value) nor in `switches` (flags alone) exits 2
+ * naming it, so a typo never runs a long benchmark with defaults.
+ *
+ * @example
+ * ```ts
+ * benchFlags("Usage: deno task bench [--reps N] [--no-torch]", ["reps"], ["no-torch"]);
+ * ```
+ */
+export function benchFlags(usage: string, names: readonly string[], switches: readonly string[] = []): void {
+  const args = Deno.args;
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  const problem = commandLineProblem(args, names, switches);
+  if (problem) {
+    console.error(`Cannot read the command line: ${problem}\n${usage}`);
+    Deno.exit(2);
+  }
+}
+
+/**
+ * What is wrong with `args` for value-taking flags `names` and lone `switches`, or null.
+ *
+ * @example
+ * ```ts
+ * commandLineProblem(["--rep", "3"], ["reps"]); // "unknown flag '--rep' (known: --reps)"
+ * ```
+ */
+export function commandLineProblem(args: readonly string[], names: readonly string[], switches: readonly string[] = []): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith("--")) return `unexpected argument '${arg}'`;
+    const name = arg.slice(2);
+    if (switches.includes(name)) continue;
+    if (!names.includes(name)) return `unknown flag '${arg}' (known: ${[...names, ...switches].map((n) => `--${n}`).join(", ")})`;
+    if (i + 1 >= args.length) return `'${arg}' needs a value`;
+    i++;
+  }
+  return null;
+}
 
 /** The value after `--name`, or `fallback` when the flag is absent. */
 export function flag(name: string, fallback: string): string;

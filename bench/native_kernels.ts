@@ -26,7 +26,9 @@ import { createNet, type EnergyNet, type NetType } from "../lib/nets/net.ts";
 import { langevinStep } from "../lib/ebm/langevin.ts";
 import { paramGrads } from "../lib/ebm/grads.ts";
 import { Random } from "../lib/util/random.ts";
-import { flag, positiveIntFlag } from "./cli_args.ts";
+import { benchFlags, flag, positiveIntFlag } from "./cli_args.ts";
+
+benchFlags("Usage: deno run -A bench/native_kernels.ts [--backend native[,wasm]] [--nets vanilla,nonlocal,toy] [--batch 100] [--reps 10] [--threads 2] [--nf 32] [--profile] [--cpu-time]", ["backend", "nets", "batch", "reps", "threads", "nf"], ["profile", "cpu-time"]);
 
 /** [median, min] in ms. */
 type Timing = [number, number];

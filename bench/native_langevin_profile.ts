@@ -21,7 +21,9 @@ import { createNet, type NetType } from "../lib/nets/net.ts";
 import { langevinStep } from "../lib/ebm/langevin.ts";
 import { Random } from "../lib/util/random.ts";
 import { nativeProfile, nativeStats } from "../lib/tensor/native/install.ts";
-import { flag, median, positiveIntFlag } from "./cli_args.ts";
+import { benchFlags, flag, median, positiveIntFlag } from "./cli_args.ts";
+
+benchFlags("Usage: deno run -A bench/native_langevin_profile.ts [--nets toy,vanilla] [--reps 9] [--batch 100]", ["nets", "reps", "batch"]);
 
 const nets = flag("nets", "toy,vanilla").split(",") as NetType[];
 const reps = positiveIntFlag("reps", 9);

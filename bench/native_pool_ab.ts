@@ -22,7 +22,9 @@ import { gaussianNoise, langevinStep } from "../lib/ebm/langevin.ts";
 import { mlLossGrads } from "../lib/ebm/grads.ts";
 import { createOptimizer } from "../lib/ebm/optim.ts";
 import { Random } from "../lib/util/random.ts";
-import { positiveIntFlag } from "./cli_args.ts";
+import { benchFlags, positiveIntFlag } from "./cli_args.ts";
+
+benchFlags("Usage: deno run -A bench/native_pool_ab.ts [--iters 12] [--rounds 2] [--threads N]", ["iters", "rounds", "threads"], ["child"]);
 
 /** The child: runs the loop once and prints `{"ms", "cpuMs" (per iteration), "rssMiB"}`. */
 async function child(iters: number): Promise<void> {

@@ -19,7 +19,9 @@ import { paramGrads } from "../lib/ebm/grads.ts";
 import { createOptimizer } from "../lib/ebm/optim.ts";
 import { Random } from "../lib/util/random.ts";
 import { nativeProfile } from "../lib/tensor/native/install.ts";
-import { flag, median, positiveIntFlag } from "./cli_args.ts";
+import { benchFlags, flag, median, positiveIntFlag } from "./cli_args.ts";
+
+benchFlags("Usage: deno run -A bench/native_weight_profile.ts [--net vanilla] [--reps 7] [--batch 100]", ["net", "reps", "batch"]);
 
 const type = flag("net", "vanilla") as NetType, reps = positiveIntFlag("reps", 7), batch = positiveIntFlag("batch", 100);
 await initBackend("native");

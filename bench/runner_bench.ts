@@ -14,11 +14,12 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { listFiles } from "../lib/runner/external_inputs.ts";
+import { benchFlags, flag } from "./cli_args.ts";
 
+benchFlags("Usage: deno task bench:runner [--mb 1024]  (total size of the pipeline's outputs, MB)", ["mb"]);
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-const mbArg = Deno.args.indexOf("--mb");
-const totalMb = mbArg >= 0 ? Number(Deno.args[mbArg + 1]) : 1024;
-if (!Number.isFinite(totalMb) || totalMb <= 0) throw new Error(`Cannot read --mb: expected a positive number, got '${Deno.args[mbArg + 1]}'`);
+const totalMb = Number(flag("mb", "1024"));
+if (!Number.isFinite(totalMb) || totalMb <= 0) throw new Error(`Cannot read --mb: expected a positive number, got '${flag("mb", "")}'`);
 const steps = 6;
 const perStepMb = Math.ceil(totalMb / steps);
 

@@ -23,7 +23,9 @@ import { paramGrads } from "../lib/ebm/grads.ts";
 import { createOptimizer } from "../lib/ebm/optim.ts";
 import { Random } from "../lib/util/random.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
-import { flag, median, positiveIntFlag, runMain } from "./cli_args.ts";
+import { benchFlags, flag, median, positiveIntFlag, runMain } from "./cli_args.ts";
+
+benchFlags("Usage: deno task bench [--backend NAME] [--nets toy,vanilla,nonlocal] [--reps N] [--batch N] [--torch-threads N] [--no-torch]", ["backend", "nets", "reps", "batch", "torch-threads"], ["no-torch"]);
 
 const OPS = ["forward", "langevin", "weight"] as const;
 type Row = { net: string; op: typeof OPS[number]; ms: number; torch_ms: number | null; ratio: number | null };

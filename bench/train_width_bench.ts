@@ -16,7 +16,9 @@ import { initBackend } from "../lib/tensor/backend.ts";
 import { ImageTrainingProblem } from "../lib/train/image_problem.ts";
 import { TrainEbmConfig } from "../lib/train/config.ts";
 import { Random } from "../lib/util/random.ts";
-import { flag, positiveIntFlag } from "./cli_args.ts";
+import { benchFlags, flag, positiveIntFlag } from "./cli_args.ts";
+
+benchFlags("Usage: EBM_NATIVE_THREADS=1 deno run -A bench/train_width_bench.ts [--backend native] [--iters 3] [--steps 100]", ["backend", "iters", "steps"]);
 
 const backend = flag("backend", "native");
 const iters = positiveIntFlag("iters", 3);

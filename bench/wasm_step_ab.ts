@@ -44,7 +44,9 @@ import { heap, input, type KernelArgs, offset, type WasmHeapBackend } from "../l
 import { simdKernelsFor } from "../lib/tensor/wasm/simd_kernels.ts";
 import { CONV_BIAS_LEAKY_RELU } from "../lib/nets/kernel_names.ts";
 import { Random } from "../lib/util/random.ts";
-import { median, positiveIntFlag, runMain } from "./cli_args.ts";
+import { benchFlags, median, positiveIntFlag, runMain } from "./cli_args.ts";
+
+benchFlags("Usage: deno run -A bench/wasm_step_ab.ts [--reps N (default 7)] [--batch N (default 100)]", ["reps", "batch"]);
 
 /** The previous session's layer kernel: XNNPACK's FusedConv2D for every layer. */
 function xnnpackLayer(args: KernelArgs): tf.TensorInfo {

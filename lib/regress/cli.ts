@@ -33,23 +33,43 @@ async function runPipeline(pipeline: string, passThrough: string[], root: string
   return (await command.output()).code;
 }
 
+const USAGE = `Usage: deno task regress <pipeline> [--profile P] [--update] [--set k=v]… [--backend B] [--root DIR] [--no-run]
+  Runs the pipeline cold and compares every step's metrics with configs/baselines/<pipeline>.<profile>.json.
+  --update rewrites the baseline with this run's values (tolerances kept); --no-run checks the last run.
+  Exit codes: 0 within baseline (or updated), 1 a regression, missing metric or failed run, 2 invalid input.`;
+
 /** Entry point; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      profile: { type: "string" },
-      update: { type: "boolean", default: false },
-      set: { type: "string", multiple: true, default: [] },
-      backend: { type: "string" },
-      root: { type: "string", default: "." },
-      "no-run": { type: "boolean", default: false },
-    },
-  });
+  const parse = () =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        profile: { type: "string" },
+        update: { type: "boolean", default: false },
+        set: { type: "string", multiple: true, default: [] },
+        backend: { type: "string" },
+        root: { type: "string", default: "." },
+        "no-run": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
+  } catch (error) {
+    // node's messages run on with advice about '--'; the first sentence names the option
+    console.error(`Cannot read the command line: ${(error as Error).message.split(". ")[0]}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const pipeline = positionals[0];
-  if (!pipeline) {
-    console.error("Usage: deno task regress <pipeline> [--profile P] [--update] [--set k=v]… [--backend B]");
+  if (!pipeline || positionals.length > 1) {
+    console.error(`${pipeline ? `Cannot read the command line: one pipeline expected, got ${positionals.join(", ")}\n` : ""}${USAGE}`);
     return 2;
   }
   const root = values.root!;
