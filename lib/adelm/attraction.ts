@@ -28,6 +28,7 @@
 import type { Random } from "../util/random.ts";
 import type { Walker } from "./lockstep.ts";
 import { clampInPlace } from "./search.ts";
+import { distance } from "./energy.ts";
 
 /** Settings of attraction diffusion; see the task docs for how the defaults were chosen. */
 export interface AttractionParams {
@@ -89,7 +90,7 @@ export class AttractionWalker implements Walker {
     }
     this.state = Float32Array.from(start);
     this.#target = target;
-    this.#closest = distanceTo(this.state, target);
+    this.#closest = distance(this.state, target);
     this.#mh = params.sampler === "mh"
       ? { current: Float32Array.from(start), energy: NaN, grad: new Float32Array(start.length), pending: false, proposals: 0, accepted: 0 }
       : null;
@@ -113,9 +114,7 @@ export class AttractionWalker implements Walker {
     const p = this.params;
     const r = this.#record(energy, this.state);
     if (r === null) return;
-    const half = (p.stepSize * p.stepSize) / 2, gradScale = half / p.temperature;
-    // the magnetic drift is capped at the distance left: a strong α must not jump past the target
-    const pull = Math.min(half * p.alpha, r) / r;
+    const { gradScale, pull } = driftCoefficients(p, r);
     const x = this.state, t = this.#target;
     for (let i = 0; i < x.length; i++) x[i] += -gradScale * grad[i] - pull * (x[i] - t[i]) + p.stepSize * this.rng.normal();
     if (p.clamp) clampInPlace(x, p.clamp);
@@ -123,7 +122,7 @@ export class AttractionWalker implements Walker {
   }
 
   #observeMh(mh: MhChain, energy: number, grad: Float32Array): void {
-    const p = this.params, eps2 = p.stepSize * p.stepSize;
+    const p = this.params;
     if (mh.pending) {
       // `state` is the proposal x' and (energy, grad) are U and ∇U there; mh.current is x.
       const forward = logProposal(this.state, mh.current, mh.grad, this.#target, p);
@@ -143,8 +142,8 @@ export class AttractionWalker implements Walker {
     }
     for (;;) {
       if (this.#record(mh.energy, mh.current) === null) return;
-      const x = this.state, c = mh.current, r = distanceTo(c, this.#target), half = eps2 / 2;
-      const gradScale = half / p.temperature, pull = Math.min(half * p.alpha, r) / r, t = this.#target;
+      const x = this.state, c = mh.current, t = this.#target;
+      const { gradScale, pull } = driftCoefficients(p, distance(c, t));
       for (let i = 0; i < x.length; i++) x[i] = c[i] - gradScale * mh.grad[i] - pull * (c[i] - t[i]) + p.stepSize * this.rng.normal();
       this.#steps++;
       if (!p.clamp || reflectInto(x, p.clamp)) {
@@ -159,7 +158,7 @@ export class AttractionWalker implements Walker {
 
   /** H = U/T + α·‖x − x*‖, the AD target's negative log density. */
   #h(energy: number, x: Float32Array): number {
-    return energy / this.params.temperature + this.params.alpha * distanceTo(x, this.#target);
+    return energy / this.params.temperature + this.params.alpha * distance(x, this.#target);
   }
 
   /**
@@ -169,7 +168,7 @@ export class AttractionWalker implements Walker {
   #record(energy: number, x: Float32Array): number | null {
     const p = this.params;
     if (energy > this.#barrier) this.#barrier = energy;
-    const r = distanceTo(x, this.#target);
+    const r = distance(x, this.#target);
     if (r <= p.delta) {
       this.#success = true;
       this.done = true;
@@ -195,19 +194,20 @@ export class AttractionWalker implements Walker {
       success: this.#success,
       barrier: this.#barrier,
       steps: this.#steps,
-      closest: Math.min(this.#closest, distanceTo(at, this.#target)),
+      closest: Math.min(this.#closest, distance(at, this.#target)),
       acceptRate: mh ? (mh.proposals > 0 ? mh.accepted / mh.proposals : 0) : null,
     };
   }
 }
 
-function distanceTo(x: Float32Array, target: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) {
-    const d = x[i] - target[i];
-    s += d * d;
-  }
-  return Math.sqrt(s);
+/**
+ * The Langevin proposal's drift at distance r from the target: the mean is
+ * x − gradScale·∇U(x) − pull·(x − x*). The magnetic drift (ε²/2)·α is capped at the distance
+ * left, so that a strong α cannot jump past the target.
+ */
+function driftCoefficients(p: AttractionParams, r: number): { gradScale: number; pull: number } {
+  const half = (p.stepSize * p.stepSize) / 2;
+  return { gradScale: half / p.temperature, pull: r > 0 ? Math.min(half * p.alpha, r) / r : 0 };
 }
 
 /** Reflects each coordinate outside [lo, hi] once at the wall it crossed; false if one is still outside. */
@@ -227,8 +227,7 @@ function reflectInto(x: Float32Array, [lo, hi]: [number, number]): boolean {
  * clamp box if any, whose density at a coordinate is the sum over its mirror images in both walls.
  */
 function logProposal(to: Float32Array, from: Float32Array, grad: Float32Array, target: Float32Array, p: AttractionParams): number {
-  const half = (p.stepSize * p.stepSize) / 2, gradScale = half / p.temperature, r = distanceTo(from, target);
-  const pull = r > 0 ? Math.min(half * p.alpha, r) / r : 0, twoVar = 2 * p.stepSize * p.stepSize;
+  const { gradScale, pull } = driftCoefficients(p, distance(from, target)), twoVar = 2 * p.stepSize * p.stepSize;
   let s = 0;
   if (!p.clamp) {
     for (let i = 0; i < to.length; i++) {
