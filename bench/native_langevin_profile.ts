@@ -20,8 +20,9 @@ import { initBackend } from "../lib/tensor/backend.ts";
 import { createNet, type NetType } from "../lib/nets/net.ts";
 import { langevinStep } from "../lib/ebm/langevin.ts";
 import { Random } from "../lib/util/random.ts";
-import { nativeProfile, nativeStats } from "../lib/tensor/native/install.ts";
+import { nativeStats } from "../lib/tensor/native/install.ts";
 import { benchFlags, flag, median, positiveIntFlag } from "./cli_args.ts";
+import { profiledSteps } from "./profiled_steps.ts";
 
 benchFlags("Usage: deno run -A bench/native_langevin_profile.ts [--nets toy,vanilla] [--reps 9] [--batch 100]", ["nets", "reps", "batch"]);
 
@@ -39,13 +40,7 @@ for (const type of nets) {
   const size = shape.reduce((a, b) => a * b, 1);
   const xNeg = tf.tensor(rng.uniformArray(size, -1, 1), shape);
   const phases: Record<string, number[]> = { noise: [], tensor: [], step: [], dispose: [], total: [], cpu: [] };
-  const kernels = new Map<string, { calls: number; ms: number[] }>();
-  for (let i = 0; i < reps + 2; i++) {
-    const measured = i >= 2;
-    if (measured) {
-      nativeProfile.reset();
-      nativeProfile.enable();
-    }
+  const kernels = profiledSteps(reps, (measured) => {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const values = rng.normalArray(size);
@@ -57,20 +52,14 @@ for (const type of nets) {
     tf.dispose([noise, step.x]);
     const t4 = performance.now();
     const c1 = process.cpuUsage(c0);
-    nativeProfile.disable();
-    if (!measured) continue;
+    if (!measured) return;
     phases.noise.push(t1 - t0);
     phases.tensor.push(t2 - t1);
     phases.step.push(t3 - t2);
     phases.dispose.push(t4 - t3);
     phases.total.push(t4 - t0);
     phases.cpu.push((c1.user + c1.system) / 1000);
-    for (const k of nativeProfile.snapshot()) {
-      const entry = kernels.get(k.kernel) ?? { calls: k.calls, ms: [] };
-      entry.ms.push(k.ms);
-      kernels.set(k.kernel, entry);
-    }
-  }
+  });
   const rows = [...kernels].map(([kernel, e]) => ({ kernel, calls: e.calls, ms: median(e.ms), sum: e.ms.reduce((a, b) => a + b, 0) / reps }))
     .sort((a, b) => b.ms - a.ms);
   const inKernels = rows.reduce((a, r) => a + r.sum, 0);

@@ -18,8 +18,8 @@ import { createNet, type NetType } from "../lib/nets/net.ts";
 import { paramGrads } from "../lib/ebm/grads.ts";
 import { createOptimizer } from "../lib/ebm/optim.ts";
 import { Random } from "../lib/util/random.ts";
-import { nativeProfile } from "../lib/tensor/native/install.ts";
 import { benchFlags, flag, median, positiveIntFlag } from "./cli_args.ts";
+import { profiledSteps } from "./profiled_steps.ts";
 
 benchFlags("Usage: deno run -A bench/native_weight_profile.ts [--net vanilla] [--reps 7] [--batch 100]", ["net", "reps", "batch"]);
 
@@ -31,28 +31,18 @@ const shape = [batch, ...net.inputShape], size = shape.reduce((a, b) => a * b, 1
 const x = tf.tensor(rng.uniformArray(size, -1, 1), shape), xNeg = tf.tensor(rng.uniformArray(size, -1, 1), shape);
 const opt = createOptimizer("adam", net.params, { lr: 1e-4 });
 const eps = 0.015;
-const kernels = new Map<string, number[]>(), totals: number[] = [];
-for (let r = 0; r < reps + 2; r++) {
-  const measured = r >= 2;
-  if (measured) {
-    nativeProfile.reset();
-    nativeProfile.enable();
-  }
+const totals: number[] = [];
+const kernels = profiledSteps(reps, (measured) => {
   const t0 = performance.now();
   const { grads } = paramGrads(net, () => tf.mul(tf.sub(tf.mean(net.energy(x)), tf.mean(net.energy(xNeg))), 2 / eps ** 2) as tf.Scalar);
   opt.step(grads);
   tf.dispose(Object.values(grads));
-  const t1 = performance.now();
-  nativeProfile.disable();
-  if (!measured) continue;
-  totals.push(t1 - t0);
-  for (const k of nativeProfile.snapshot()) {
-    const key = `${k.kernel} ×${k.calls}`;
-    kernels.set(key, [...(kernels.get(key) ?? []), k.ms]);
-  }
-}
+  if (measured) totals.push(performance.now() - t0);
+});
 console.log(`${type} weight step on native, batch ${batch}: median ${median(totals).toFixed(1)} ms over ${reps} steps`);
-for (const [kernel, ms] of [...kernels].sort((a, b) => median(b[1]) - median(a[1]))) console.log(`  ${kernel.padEnd(36)} ${median(ms).toFixed(1).padStart(7)} ms`);
+for (const [kernel, { calls, ms }] of [...kernels].sort((a, b) => median(b[1].ms) - median(a[1].ms))) {
+  console.log(`  ${`${kernel} ×${calls}`.padEnd(36)} ${median(ms).toFixed(1).padStart(7)} ms`);
+}
 tf.dispose([x, xNeg]);
 net.dispose();
 Deno.exit(0);
