@@ -1,7 +1,9 @@
 /**
  * `train-toy`: the paper's toy experiment (`train_toy.py`): an EBM on 2-D gmm or rings data by
  * MCMC-based ML learning, with the landscape diagnostics of SPEC §2. Config fields are the
- * paper's (`configs/gmm_convergent.yaml` etc.) plus `summary_window`.
+ * paper's (`configs/gmm_convergent.yaml` etc.) plus `summary_window`. Its `gmm`/`rings` are the
+ * anatomy paper's (`lib/data/toy.ts`), not the FCE/VERA point sets of `toy-2d`
+ * (`lib/data/toy_2d.ts`, whose `rings` is a different distribution); the two stay apart.
  *
  * Outputs: `metrics.jsonl`, `metrics.json` (d_t/r_t summary, wall time, backend, `kl_true_ebm`,
  * `kl_true_kde` on the final grid), `landscape.json` + `landscape.png/.svg` (format in
