@@ -36,13 +36,12 @@ import { backendInfo, initBackend } from "../lib/tensor/backend.ts";
 import { createNet } from "../lib/nets/net.ts";
 import { gaussianNoise, langevinStep } from "../lib/ebm/langevin.ts";
 import { mlLossGrads, paramGrads } from "../lib/ebm/grads.ts";
-import { stockKernel } from "../lib/tensor/kernels/register.ts";
+import { stockKernel } from "../lib/tensor/project_kernels.ts";
 import { SWAP_BATCH_CHANNELS, SWAP_LEADING_AXES, THIN_FILTER_GRAD } from "../lib/tensor/kernels/conv2d_grads.ts";
-import { THIN_INPUT_GRAD } from "../lib/tensor/kernels/thin_conv.ts";
 import { INTERLEAVE_PHASES_2X2 } from "../lib/tensor/kernels/stack_pair.ts";
-import { heap, input, type KernelArgs, offset, type WasmHeapBackend } from "../lib/tensor/kernels/wasm_heap_kernels.ts";
+import { heap, input, type KernelArgs, offset, type WasmHeapBackend } from "../lib/tensor/wasm/heap_kernels.ts";
 import { simdKernelsFor } from "../lib/tensor/wasm/simd_kernels.ts";
-import { CONV_BIAS_LEAKY_RELU } from "../lib/nets/kernel_names.ts";
+import { CONV_BIAS_LEAKY_RELU, THIN_INPUT_GRAD } from "../lib/tensor/kernels/kernel_names.ts";
 import { Random } from "../lib/util/random.ts";
 import { benchFlags, median, positiveIntFlag, runMain } from "./cli_args.ts";
 

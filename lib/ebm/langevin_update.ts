@@ -14,25 +14,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { LANGEVIN_UPDATE } from "../nets/kernel_names.ts";
-import { composedKernelRegistrar, kernelInput, type KernelArgs } from "../nets/composed_kernels.ts";
-
-/** The composed ops: the reference the native kernel reproduces bit for bit. */
-function composedOps(x: tf.Tensor, grad: tf.Tensor, noise: tf.Tensor, energy: tf.Tensor, epsilon: number): [tf.Tensor, tf.Tensor1D] {
-  return tf.tidy(() => {
-    const norms = tf.sqrt(tf.sum(tf.square(tf.reshape(grad, [grad.shape[0], -1])), 1));
-    const stats = tf.stack([tf.mean(energy), tf.mean(norms)]) as tf.Tensor1D;
-    return [tf.add(tf.sub(x, grad), tf.mul(noise, epsilon)), stats];
-  });
-}
-
-/** Any backend without its own kernel: the composed ops. */
-function composedLangevinUpdate(args: KernelArgs): tf.TensorInfo[] {
-  const { epsilon } = args.attrs as unknown as { epsilon: number };
-  const x = kernelInput(args, "x", LANGEVIN_UPDATE), grad = kernelInput(args, "grad", LANGEVIN_UPDATE);
-  const noise = kernelInput(args, "noise", LANGEVIN_UPDATE), energy = kernelInput(args, "energy", LANGEVIN_UPDATE);
-  return composedOps(x, grad, noise, energy, epsilon);
-}
+import { LANGEVIN_UPDATE } from "../tensor/kernels/kernel_names.ts";
+import { composedKernelRegistrar, composedLangevinOps, composedLangevinUpdate } from "../tensor/kernels/composed_kernels.ts";
 
 const registerComposed = composedKernelRegistrar([[LANGEVIN_UPDATE, composedLangevinUpdate]]);
 
@@ -69,7 +52,7 @@ export function langevinUpdate(x: tf.Tensor, grad: tf.Tensor, noise: tf.Tensor, 
   }
   // Kernels take float32 only; other dtypes keep tfjs's own casting rules.
   if ([x, grad, noise, energy].some((t) => t.dtype !== "float32")) {
-    const [next, stats] = composedOps(x, grad, noise, energy, epsilon);
+    const [next, stats] = composedLangevinOps(x, grad, noise, energy, epsilon);
     return { next, stats };
   }
   ensureLangevinUpdateKernel();

@@ -18,16 +18,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { DENSE_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "./kernel_names.ts";
+import { DENSE_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../tensor/kernels/kernel_names.ts";
 import { ensureFusedLayerKernels } from "./fused_layer.ts";
-import { composedKernelRegistrar, kernelInput, type KernelArgs } from "./composed_kernels.ts";
-
-/** Any backend: the unfused ops, in the order the layer ran them under a gradient tape. */
-function composedDense(args: KernelArgs): tf.TensorInfo {
-  const { alpha } = args.attrs as unknown as { alpha: number };
-  const x = kernelInput(args, "x", DENSE_BIAS_LEAKY_RELU), weight = kernelInput(args, "weight", DENSE_BIAS_LEAKY_RELU), bias = kernelInput(args, "bias", DENSE_BIAS_LEAKY_RELU);
-  return tf.tidy(() => tf.prelu(tf.add(tf.matMul(x, weight), bias), tf.scalar(alpha) as unknown as tf.Tensor));
-}
+import { composedDense, composedKernelRegistrar } from "../tensor/kernels/composed_kernels.ts";
 
 const ensureComposedDense = composedKernelRegistrar([[DENSE_BIAS_LEAKY_RELU, composedDense]]);
 let gradientRegistered = false;

@@ -136,7 +136,7 @@ export async function initBackend(name: string): Promise<void> {
   let resolved = validateName(name.trim().toLowerCase(), "backend");
   if (resolved === "auto") resolved = (await resolveBackendName("auto")).name as BackendName;
   await loadGradients();
-  const { registerProjectKernels } = await import("./kernels/register.ts");
+  const { registerProjectKernels } = await import("./project_kernels.ts");
   switch (resolved) {
     case "tensorflow": {
       const r = await importTfjsNode();

@@ -12,7 +12,7 @@ import { denseBiasLeakyRelu } from "../../lib/nets/fused_dense.ts";
 import { leakyRelu } from "../../lib/nets/ops.ts";
 import { createNet } from "../../lib/nets/net.ts";
 import { energyAndGrad } from "../../lib/ebm/langevin.ts";
-import { DENSE_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../lib/nets/kernel_names.ts";
+import { DENSE_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../lib/tensor/kernels/kernel_names.ts";
 import { nativeProfile } from "../../lib/tensor/native/install.ts";
 
 await ensureNative();

@@ -10,7 +10,7 @@ import { assert, assertClose, assertEquals } from "../assert.ts";
 import { CONV_CASES } from "./layer_shapes.ts";
 import { assertIdentical, ensureNative, normals, runOnBoth } from "./parity.ts";
 import { convBiasLeakyRelu, ensureFusedLayerKernels } from "../../lib/nets/fused_layer.ts";
-import { CONV_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../lib/nets/kernel_names.ts";
+import { CONV_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../lib/tensor/kernels/kernel_names.ts";
 import { nativeProfile } from "../../lib/tensor/native/install.ts";
 
 const TOLERANCE = 1e-5;

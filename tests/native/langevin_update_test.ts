@@ -11,7 +11,7 @@ import { langevinUpdate } from "../../lib/ebm/langevin_update.ts";
 import { langevinStep } from "../../lib/ebm/langevin.ts";
 import { createNet } from "../../lib/nets/net.ts";
 import { nativeProfile } from "../../lib/tensor/native/install.ts";
-import { LANGEVIN_UPDATE } from "../../lib/nets/kernel_names.ts";
+import { LANGEVIN_UPDATE } from "../../lib/tensor/kernels/kernel_names.ts";
 
 await ensureNative();
 

@@ -1,7 +1,7 @@
 /** Backend selection: validation, env var, auto order; init registers gradients and kernels. */
 import * as tf from "@tensorflow/tfjs-core";
 import { backendInfo, initBackend, resolveBackendName } from "../../lib/tensor/backend.ts";
-import { projectKernelsRegistered } from "../../lib/tensor/kernels/register.ts";
+import { projectKernelsRegistered } from "../../lib/tensor/project_kernels.ts";
 import { assert, assertEquals, assertThrowsAsync } from "../assert.ts";
 
 Deno.test("explicit names pass through; unknown names fail listing the choices", async () => {

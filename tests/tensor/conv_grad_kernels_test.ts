@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/tensor/backend.ts";
-import { stockKernel } from "../../lib/tensor/kernels/register.ts";
+import { stockKernel } from "../../lib/tensor/project_kernels.ts";
 import { clearConvGradCache } from "../../lib/tensor/kernels/conv2d_grads.ts";
 import { Random } from "../../lib/util/random.ts";
 import { assert, assertClose } from "../assert.ts";

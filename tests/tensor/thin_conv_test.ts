@@ -1,5 +1,5 @@
 /**
- * The wasm thin-convolution kernels (`lib/tensor/kernels/thin_conv.ts`) against the cpu backend:
+ * The wasm thin-convolution kernels (`lib/tensor/wasm/thin_conv_kernels.ts`) against the cpu backend:
  * the fused conv + bias + leaky-ReLU forward against cpu's composed FusedConv2D, the input
  * gradient against cpu's stock Conv2DBackpropInput, each with and without relaxed-SIMD FMA, for
  * VanillaNet's first layer (RGB and grey), odd sizes, asymmetric padding, kernels larger than the
@@ -7,12 +7,11 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/tensor/backend.ts";
-import { stockKernel } from "../../lib/tensor/kernels/register.ts";
+import { stockKernel } from "../../lib/tensor/project_kernels.ts";
 import { conv2dInputGrad } from "../../lib/tensor/kernels/conv2d_grads.ts";
-import { THIN_INPUT_GRAD } from "../../lib/tensor/kernels/thin_conv.ts";
-import { isThinFilter, relaxedSimdAvailable, thinConvKernelsFor, WASM_FMA_ENV } from "../../lib/tensor/wasm/thin_conv_module.ts";
+import { relaxedSimdAvailable, thinConvKernelsFor, WASM_FMA_ENV } from "../../lib/tensor/wasm/thin_conv_module.ts";
 import { ensureFusedLayerKernels } from "../../lib/nets/fused_layer.ts";
-import { CONV_BIAS_LEAKY_RELU } from "../../lib/nets/kernel_names.ts";
+import { CONV_BIAS_LEAKY_RELU, isThinFilter, THIN_INPUT_GRAD } from "../../lib/tensor/kernels/kernel_names.ts";
 import { Random } from "../../lib/util/random.ts";
 import { assert, assertClose, assertEquals } from "../assert.ts";
 

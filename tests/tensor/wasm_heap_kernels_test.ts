@@ -8,12 +8,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/tensor/backend.ts";
 import { ensureFusedLayerKernels } from "../../lib/nets/fused_layer.ts";
-import { LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../lib/nets/kernel_names.ts";
+import { LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../lib/tensor/kernels/kernel_names.ts";
 import { Random } from "../../lib/util/random.ts";
 import { INTERLEAVE2, INTERLEAVE_PHASES_2X2, interleavePhases2x2, stackPair } from "../../lib/tensor/kernels/stack_pair.ts";
 import { SWAP_BATCH_CHANNELS, SWAP_LEADING_AXES, THIN_FILTER_GRAD } from "../../lib/tensor/kernels/conv2d_grads.ts";
 import { WASM_FMA_ENV } from "../../lib/tensor/wasm/thin_conv_module.ts";
-import { stockKernel } from "../../lib/tensor/kernels/register.ts";
+import { stockKernel } from "../../lib/tensor/project_kernels.ts";
 import { assert, assertClose, assertEquals } from "../assert.ts";
 
 await initBackend("cpu");

@@ -20,8 +20,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { interleavePhases2x2, stackPair } from "./stack_pair.ts";
-import { THIN_INPUT_GRAD } from "./thin_conv.ts";
-import { isThinFilter } from "../wasm/thin_conv_module.ts";
+import { isThinFilter, THIN_INPUT_GRAD } from "./kernel_names.ts";
 
 /** Stride and the top/left zero padding of the forward convolution (bottom/right follow from shapes). */
 export interface ConvGeometry {

@@ -36,7 +36,7 @@ import {
 import { makeConvBiasLeakyRelu, makeLeakyReluGradFromOutput } from "./kernels/fused_layer.ts";
 import { makeLangevinUpdate } from "./kernels/langevin_update.ts";
 import { makeDenseBiasLeakyRelu } from "./kernels/fused_dense.ts";
-import { CONV_BIAS_LEAKY_RELU, DENSE_BIAS_LEAKY_RELU, LANGEVIN_UPDATE, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../nets/kernel_names.ts";
+import { CONV_BIAS_LEAKY_RELU, DENSE_BIAS_LEAKY_RELU, LANGEVIN_UPDATE, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../kernels/kernel_names.ts";
 import { KernelProfile } from "./profile.ts";
 
 /** The tfjs backend name this module registers. */

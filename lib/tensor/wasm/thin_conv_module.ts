@@ -33,6 +33,7 @@
  */
 import { funcBody, name, section, SIMD, sleb, T, uleb, vec, WASM_HEADER } from "./wasm_encoding.ts";
 import { readEnvSwitch } from "../../util/env.ts";
+import { THIN_MAX_CIN, THIN_MAX_COUT } from "../kernels/kernel_names.ts";
 
 /** The two kernels of one (cin, cout) specialisation, bound to one heap. */
 export interface ThinConvKernels {
@@ -43,10 +44,6 @@ export interface ThinConvKernels {
   fma: boolean;
 }
 
-/** Largest input-channel count the kernels are built for (ci is unrolled into registers). */
-export const THIN_MAX_CIN = 4;
-/** Largest output-channel count (multiples of 4; 32 channels per register block). */
-export const THIN_MAX_COUT = 128;
 
 const get = (i: number) => [0x20, ...uleb(i)];
 const set = (i: number) => [0x21, ...uleb(i)];
@@ -304,20 +301,6 @@ export const WASM_FMA_ENV = "EBM_WASM_FMA";
  */
 export function useFma(): boolean {
   return readEnvSwitch(WASM_FMA_ENV) !== false && relaxedSimdAvailable();
-}
-
-/**
- * True when a stride-1 layer with this filter runs on the thin kernels (cin ≤ 4, cout a
- * multiple of 4 up to 128).
- *
- * @example
- * ```ts
- * isThinFilter([3, 3, 3, 32]); // true
- * ```
- */
-export function isThinFilter(filterShape: readonly number[]): boolean {
-  const [, , cin, cout] = filterShape;
-  return filterShape.length === 4 && cin >= 1 && cin <= THIN_MAX_CIN && cout >= 4 && cout <= THIN_MAX_COUT && cout % 4 === 0;
 }
 
 const compiled = new Map<string, WebAssembly.Module>();

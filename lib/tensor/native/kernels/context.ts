@@ -14,6 +14,12 @@ import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { Dnnl, Plan } from "../dnnl.ts";
 import type { BufferPool } from "../buffer_pool.ts";
 
+/** What tfjs passes a kernel function. */
+export type KernelArgs = Parameters<KernelFunc>[0];
+
+/** Returned by a {@link NativeContext.withFallback} body: run the cpu backend's kernel instead. */
+export const FALL_BACK: unique symbol = Symbol("fall back to the cpu kernel");
+
 /** Shared state of the native kernels. */
 export class NativeContext {
   private readonly plans = new Map<string, Plan>();
@@ -43,6 +49,29 @@ export class NativeContext {
   /** How many plans (distinct kernel shapes) have been compiled. */
   get planCount(): number {
     return this.plans.size;
+  }
+
+  /**
+   * The kernel `kernelName` on oneDNN: runs `body` with the native backend (a cpu backend whose
+   * tensor data is shared), and hands the call to the cpu backend's kernel of the same name,
+   * counted in {@link fallbacks}, where `body` returns {@link FALL_BACK} (an unsupported dtype,
+   * shape or activation).
+   *
+   * @example
+   * ```ts ignore
+   * const makeStep = (ctx: NativeContext) => ctx.withFallback("Step", (args, backend) => {
+   *   const xs = float32Values(backend, args.inputs.x);
+   *   if (!xs) return FALL_BACK;
+   *   return backend.makeTensorInfo(args.inputs.x!.shape, "float32", stepOf(xs));
+   * });
+   * ```
+   */
+  withFallback(kernelName: string, body: (args: KernelArgs, backend: MathBackendCPU) => TensorInfo | TensorInfo[] | typeof FALL_BACK): KernelFunc {
+    const fallback = this.cpuKernel(kernelName);
+    return (args) => {
+      const result = body(args, args.backend as MathBackendCPU);
+      return result === FALL_BACK ? fallback(args) : result;
+    };
   }
 
   /** The cpu backend's implementation of `kernelName`, counting each call as a fallback. */

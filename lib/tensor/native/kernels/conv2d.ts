@@ -21,7 +21,7 @@ import {
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { ABI } from "../abi.ts";
 import { type Plan, singlePrimitivePlan } from "../dnnl.ts";
-import { eltwisePostOp, float32Values, mustFloat32, type NativeContext, type Present } from "./context.ts";
+import { eltwisePostOp, float32Values, mustFloat32, type NativeContext, type Present, FALL_BACK } from "./context.ts";
 import { convFlops, convGeometry, geometryKey } from "./conv_geometry.ts";
 
 /** An eltwise post-op (oneDNN algorithm, alpha, beta), or none. */
@@ -107,13 +107,11 @@ export function runForward(
 
 /** The `Conv2D` kernel on oneDNN. */
 export function makeConv2D(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("Conv2D");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("Conv2D", (args, backend) => {
     const { x, filter } = args.inputs as unknown as Present<Conv2DInputs>;
-    if (!float32Values(backend, x) || !float32Values(backend, filter)) return fallback(args);
+    if (!float32Values(backend, x) || !float32Values(backend, filter)) return FALL_BACK;
     return runForward(ctx, backend, x, filter, null, args.attrs as unknown as Conv2DAttrs, null);
-  };
+  });
 }
 
 /**
@@ -121,9 +119,7 @@ export function makeConv2D(ctx: NativeContext): KernelFunc {
  * value per output channel; other cases (prelu, broadcast biases) use the cpu kernel.
  */
 export function makeFusedConv2D(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("FusedConv2D");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("FusedConv2D", (args, backend) => {
     const { x, filter } = args.inputs as unknown as Present<FusedConv2DInputs>;
     const bias = (args.inputs as unknown as FusedConv2DInputs).bias;
     const attrs = args.attrs as unknown as FusedConv2DAttrs;
@@ -134,8 +130,8 @@ export function makeFusedConv2D(ctx: NativeContext): KernelFunc {
       (biasValues !== null && biasValues.length === outChannels && bias.shape[bias.shape.length - 1] === outChannels &&
         (attrs.dataFormat !== "NCHW" || bias.shape.length === 1));
     if (post === "unsupported" || !biasPerChannel || !float32Values(backend, x) || !float32Values(backend, filter)) {
-      return fallback(args);
+      return FALL_BACK;
     }
     return runForward(ctx, backend, x, filter, biasValues, attrs, post);
-  };
+  });
 }

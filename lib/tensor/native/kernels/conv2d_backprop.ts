@@ -21,7 +21,7 @@ import {
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { ABI } from "../abi.ts";
 import { type Dnnl, type Plan, singlePrimitivePlan } from "../dnnl.ts";
-import { float32Values, mustFloat32, type NativeContext, type Present } from "./context.ts";
+import { float32Values, mustFloat32, type NativeContext, type Present, FALL_BACK } from "./context.ts";
 import { convFlops, type ConvGeometry, convGeometry, geometryKey } from "./conv_geometry.ts";
 
 function dims(values: number[]): BigInt64Array {
@@ -145,12 +145,10 @@ function size(shape: readonly number[]): number {
 
 /** The `Conv2DBackpropInput` kernel on oneDNN (backward data). */
 export function makeConv2DBackpropInput(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("Conv2DBackpropInput");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("Conv2DBackpropInput", (args, backend) => {
     const { dy, filter } = args.inputs as unknown as Present<Conv2DBackpropInputInputs>;
     const attrs = args.attrs as unknown as Conv2DBackpropInputAttrs;
-    if (!float32Values(backend, dy) || !float32Values(backend, filter)) return fallback(args);
+    if (!float32Values(backend, dy) || !float32Values(backend, filter)) return FALL_BACK;
     const info = backend_util.computeConv2DInfo(
       attrs.inputShape,
       filter.shape as [number, number, number, number],
@@ -167,17 +165,15 @@ export function makeConv2DBackpropInput(ctx: NativeContext): KernelFunc {
     // The filter's dataId names its (immutable) values: its reorder is reused while it is unchanged.
     plan.run([mustFloat32(backend, dy, "dy"), mustFloat32(backend, filter, "filter"), dx], [undefined, filter.dataId]);
     return backend.makeTensorInfo(info.inShape, "float32", dx);
-  };
+  });
 }
 
 /** The `Conv2DBackpropFilter` kernel on oneDNN (backward weights). */
 export function makeConv2DBackpropFilter(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("Conv2DBackpropFilter");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("Conv2DBackpropFilter", (args, backend) => {
     const { x, dy } = args.inputs as unknown as Present<Conv2DBackpropFilterInputs>;
     const attrs = args.attrs as unknown as Conv2DBackpropFilterAttrs;
-    if (!float32Values(backend, x) || !float32Values(backend, dy)) return fallback(args);
+    if (!float32Values(backend, x) || !float32Values(backend, dy)) return FALL_BACK;
     const info = backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
       attrs.filterShape,
@@ -197,5 +193,5 @@ export function makeConv2DBackpropFilter(ctx: NativeContext): KernelFunc {
     });
     plan.run(buffers);
     return backend.makeTensorInfo(info.filterShape, "float32", dw);
-  };
+  });
 }

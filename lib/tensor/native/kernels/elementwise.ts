@@ -16,7 +16,7 @@
 import { backend_util, type KernelFunc, type TensorInfo, util } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { ABI } from "../abi.ts";
-import { float32Values, type NativeContext } from "./context.ts";
+import { float32Values, type NativeContext, FALL_BACK } from "./context.ts";
 import { type BinaryOp, binaryPlan, leakyReluBackwardPlan, leakyReluPlan, softmaxPlan, transposePlan } from "./flat_plans.ts";
 
 type Args = Parameters<KernelFunc>[0];
@@ -27,12 +27,10 @@ function input(args: Args, name: string): TensorInfo | undefined {
 
 /** `Prelu(x, alpha)`: x < 0 ? alpha·x : x, for scalar (oneDNN) or per-channel / same-shape alpha. */
 export function makePrelu(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("Prelu");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("Prelu", (args, backend) => {
     const x = input(args, "x"), alpha = input(args, "alpha");
     const xs = float32Values(backend, x), as = float32Values(backend, alpha);
-    if (!xs || !as || alpha!.shape.length > x!.shape.length) return fallback(args);
+    if (!xs || !as || alpha!.shape.length > x!.shape.length) return FALL_BACK;
     const last = x!.shape[x!.shape.length - 1];
     const perChannel = as.length === last && alpha!.shape[alpha!.shape.length - 1] === last &&
       alpha!.shape.slice(0, -1).every((d) => d === 1);
@@ -44,26 +42,24 @@ export function makePrelu(ctx: NativeContext): KernelFunc {
       const period = same ? xs.length : as.length;
       for (let i = 0, j = 0; i < xs.length; i++, j = j + 1 === period ? 0 : j + 1) out[i] = xs[i] < 0 ? as[j] * xs[i] : xs[i];
     } else {
-      return fallback(args);
+      return FALL_BACK;
     }
     return backend.makeTensorInfo(x!.shape, "float32", out);
-  };
+  });
 }
 
 /** `LeakyRelu(x)` with attribute alpha, on oneDNN's eltwise relu. */
 export function makeLeakyRelu(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("LeakyRelu");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("LeakyRelu", (args, backend) => {
     const x = input(args, "x");
     const xs = float32Values(backend, x);
-    if (!xs || xs.length === 0) return fallback(args);
+    if (!xs || xs.length === 0) return FALL_BACK;
     // oneDNN takes the slope as float32 (the cpu kernel multiplies by the float64 value).
     const a = Math.fround((args.attrs as { alpha: number }).alpha);
     const out = ctx.output(xs.length);
     leakyReluPlan(ctx, xs.length, a).run([xs, out]);
     return backend.makeTensorInfo(x!.shape, "float32", out);
-  };
+  });
 }
 
 const onesBySize = new Map<number, Float32Array>();
@@ -83,12 +79,10 @@ function ones(n: number): Float32Array {
  * backward with dy = 1, then NaN inputs restored to NaN.
  */
 export function makeStep(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("Step");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("Step", (args, backend) => {
     const x = input(args, "x");
     const xs = float32Values(backend, x);
-    if (!xs || xs.length === 0) return fallback(args);
+    if (!xs || xs.length === 0) return FALL_BACK;
     const alpha = Math.fround((args.attrs as { alpha: number }).alpha);
     const out = ctx.output(xs.length);
     leakyReluBackwardPlan(ctx, xs.length, alpha).run([xs, ones(xs.length), out]);
@@ -96,7 +90,7 @@ export function makeStep(ctx: NativeContext): KernelFunc {
     // compare per element, cheaper than computing the step in JavaScript.
     for (let i = 0; i < out.length; i++) if (xs[i] !== xs[i]) out[i] = NaN;
     return backend.makeTensorInfo(x!.shape, "float32", out);
-  };
+  });
 }
 
 /**
@@ -117,20 +111,18 @@ function binaryLayout(a: TensorInfo, b: TensorInfo, canSwap: boolean) {
 
 /** A binary kernel on oneDNN; `swappedOp` is the op computing the same result with a and b exchanged. */
 function makeBinary(ctx: NativeContext, kernelName: string, op: BinaryOp, swappedOp: BinaryOp | null): KernelFunc {
-  const fallback = ctx.cpuKernel(kernelName);
   const boolOut = op === "gt" || op === "lt";
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback(kernelName, (args, backend) => {
     const a = input(args, "a"), b = input(args, "b");
     const av = float32Values(backend, a), bv = float32Values(backend, b);
     const layout = av && bv ? binaryLayout(a!, b!, swappedOp !== null) : null;
-    if (!av || !bv || !layout) return fallback(args);
+    if (!av || !bv || !layout) return FALL_BACK;
     const n = util.sizeFromShape(layout.outDims);
     const out = boolOut ? new Uint8Array(n) : ctx.output(n);
     const [first, second] = layout.swapped ? [bv, av] : [av, bv];
     binaryPlan(ctx, layout.swapped ? swappedOp! : op, layout.outDims, layout.otherDims).run([first, second, out]);
     return backend.makeTensorInfo(layout.outShape, boolOut ? "bool" : "float32", out);
-  };
+  });
 }
 
 /** `Add(a, b)` with broadcasting. */
@@ -164,49 +156,43 @@ export function makeGreater(ctx: NativeContext): KernelFunc {
 
 /** `Select(condition, t, e)` when all three have the same shape and t, e are float32. */
 export function makeSelect(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("Select");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("Select", (args, backend) => {
     const c = input(args, "condition"), t = input(args, "t"), e = input(args, "e");
     const tv = float32Values(backend, t), ev = float32Values(backend, e);
-    if (!c || !tv || !ev || !util.arraysEqual(c.shape, t!.shape) || !util.arraysEqual(t!.shape, e!.shape)) return fallback(args);
+    if (!c || !tv || !ev || !util.arraysEqual(c.shape, t!.shape) || !util.arraysEqual(t!.shape, e!.shape)) return FALL_BACK;
     const cv = backend.data.get(c.dataId).values as ArrayLike<number>;
     const out = ctx.output(tv.length);
     for (let i = 0; i < out.length; i++) out[i] = cv[i] === 1 ? tv[i] : ev[i];
     return backend.makeTensorInfo(t!.shape, "float32", out);
-  };
+  });
 }
 
 /** `Softmax(logits)` over the last axis, on oneDNN. */
 export function makeSoftmax(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("Softmax");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("Softmax", (args, backend) => {
     const logits = input(args, "logits");
     const xs = float32Values(backend, logits);
     const rank = logits?.shape.length ?? 0;
     const { dim } = args.attrs as { dim: number };
-    if (!xs || xs.length === 0 || rank === 0 || (dim !== -1 && dim !== rank - 1)) return fallback(args);
+    if (!xs || xs.length === 0 || rank === 0 || (dim !== -1 && dim !== rank - 1)) return FALL_BACK;
     const cols = logits!.shape[rank - 1];
     const out = ctx.output(xs.length);
     softmaxPlan(ctx, xs.length / cols, cols).run([xs, out]);
     return backend.makeTensorInfo(logits!.shape, "float32", out);
-  };
+  });
 }
 
 /** `Transpose(x, perm)` as one oneDNN reorder. */
 export function makeTranspose(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("Transpose");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("Transpose", (args, backend) => {
     const x = input(args, "x");
     const xs = float32Values(backend, x);
     const { perm } = args.attrs as { perm: number[] };
-    if (!xs || xs.length === 0 || x!.shape.length === 0 || x!.shape.length > ABI.maxNdims) return fallback(args);
+    if (!xs || xs.length === 0 || x!.shape.length === 0 || x!.shape.length > ABI.maxNdims) return FALL_BACK;
     const out = ctx.output(xs.length);
     transposePlan(ctx, x!.shape, perm).run([xs, out]);
     return backend.makeTensorInfo(perm.map((p) => x!.shape[p]), "float32", out);
-  };
+  });
 }
 
 /**
@@ -245,18 +231,16 @@ function sumInner(xs: Float32Array, rows: number, inner: number): Float32Array {
  * with float64 accumulators instead of the cpu kernel's transpose + reduce.
  */
 export function makeSum(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("Sum");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("Sum", (args, backend) => {
     const x = input(args, "x");
     const xs = float32Values(backend, x);
-    if (!xs) return fallback(args);
+    if (!xs) return FALL_BACK;
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
     const shape = x!.shape;
     const axes = util.parseAxisParam(axis, shape).sort((p, q) => p - q);
     const leading = axes.every((a, i) => a === i);
     const trailing = axes.every((a, i) => a === shape.length - axes.length + i);
-    if (!leading && !trailing) return fallback(args);
+    if (!leading && !trailing) return FALL_BACK;
     const reducedShape = (kept: number[]) =>
       keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept;
     if (leading) {
@@ -268,5 +252,5 @@ export function makeSum(ctx: NativeContext): KernelFunc {
     const rows = util.sizeFromShape(shape.slice(0, shape.length - axes.length));
     const out = inner === 0 ? new Float32Array(rows) : sumInner(xs, rows, inner);
     return backend.makeTensorInfo(reducedShape(shape.slice(0, shape.length - axes.length)), "float32", out);
-  };
+  });
 }

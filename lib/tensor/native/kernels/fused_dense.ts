@@ -1,5 +1,5 @@
 /**
- * `EbmDenseBiasLeakyRelu` (contract in `lib/nets/kernel_names.ts`) on one oneDNN matmul with a
+ * `EbmDenseBiasLeakyRelu` (contract in `lib/tensor/kernels/kernel_names.ts`) on one oneDNN matmul with a
  * bias and an eltwise-relu(alpha) post-op. Its gradient reuses `EbmLeakyReluGradFromOutput`.
  *
  * @example
@@ -12,7 +12,7 @@ import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { float32Values, type NativeContext } from "./context.ts";
 import { runDenseBiasLeakyRelu } from "./matmul.ts";
-import { DENSE_BIAS_LEAKY_RELU } from "../../../nets/kernel_names.ts";
+import { DENSE_BIAS_LEAKY_RELU } from "../../kernels/kernel_names.ts";
 
 /** The native `EbmDenseBiasLeakyRelu` kernel. */
 export function makeDenseBiasLeakyRelu(ctx: NativeContext): KernelFunc {

@@ -1,5 +1,5 @@
 /**
- * The project's fused conv layer kernels on oneDNN (contracts in `lib/nets/kernel_names.ts`):
+ * The project's fused conv layer kernels on oneDNN (contracts in `lib/tensor/kernels/kernel_names.ts`):
  * - `EbmConv2DBiasLeakyRelu`: one convolution primitive with bias and a leaky-ReLU post-op;
  * - `EbmLeakyReluGradFromOutput`: one eltwise backward primitive reading the layer's output,
  *   replacing tfjs's Step + Multiply pair.
@@ -17,7 +17,7 @@ import { ABI } from "../abi.ts";
 import { float32Values, type NativeContext } from "./context.ts";
 import { runForward } from "./conv2d.ts";
 import { leakyReluBackwardFromOutputPlan } from "./flat_plans.ts";
-import { CONV_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../../nets/kernel_names.ts";
+import { CONV_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../kernels/kernel_names.ts";
 
 type Inputs = Record<string, TensorInfo | undefined>;
 

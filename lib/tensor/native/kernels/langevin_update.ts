@@ -1,5 +1,5 @@
 /**
- * `EbmLangevinUpdate` (contract in `lib/nets/kernel_names.ts`) in one pass over the batch:
+ * `EbmLangevinUpdate` (contract in `lib/tensor/kernels/kernel_names.ts`) in one pass over the batch:
  * `next = (x − g) + ε·z` and the squared gradient norm per image, then the two means. Every
  * intermediate is rounded to float32 where the composed native path stores a float32 tensor
  * (Sub, Mul, Add, Square, the per-image Sum, Sqrt, and Mean's divide-then-sum), so results are
@@ -15,7 +15,7 @@
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { float32Values, type NativeContext } from "./context.ts";
-import { LANGEVIN_UPDATE } from "../../../nets/kernel_names.ts";
+import { LANGEVIN_UPDATE } from "../../kernels/kernel_names.ts";
 
 const fround = Math.fround;
 

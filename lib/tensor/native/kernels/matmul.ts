@@ -22,7 +22,7 @@ import {
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { ABI } from "../abi.ts";
 import { Plan } from "../dnnl.ts";
-import { eltwisePostOp, float32Values, mustFloat32, type NativeContext, type Present } from "./context.ts";
+import { eltwisePostOp, float32Values, mustFloat32, type NativeContext, type Present, FALL_BACK } from "./context.ts";
 
 type Post = { alg: number; alpha: number; beta: number } | null;
 
@@ -112,16 +112,14 @@ export function runDenseBiasLeakyRelu(ctx: NativeContext, backend: MathBackendCP
 
 /** The `BatchMatMul` kernel on oneDNN. */
 export function makeBatchMatMul(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("BatchMatMul");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("BatchMatMul", (args, backend) => {
     const { a, b } = args.inputs as unknown as Present<BatchMatMulInputs>;
     const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
-    if (!float32Values(backend, a) || !float32Values(backend, b)) return fallback(args);
+    if (!float32Values(backend, a) || !float32Values(backend, b)) return FALL_BACK;
     const { shape, outShape } = matMulShape(a, b, transposeA, transposeB);
-    if (!shape) return fallback(args);
+    if (!shape) return FALL_BACK;
     return runMatMul(ctx, backend, a, b, shape, outShape, null, null);
-  };
+  });
 }
 
 /**
@@ -129,18 +127,16 @@ export function makeBatchMatMul(ctx: NativeContext): KernelFunc {
  * post-ops; prelu and other bias shapes use the cpu kernel.
  */
 export function makeFusedMatMul(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("_FusedMatMul");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("_FusedMatMul", (args, backend) => {
     const { a, b } = args.inputs as unknown as Present<_FusedMatMulInputs>;
     const bias = (args.inputs as unknown as _FusedMatMulInputs).bias;
     const attrs = args.attrs as unknown as _FusedMatMulAttrs;
-    if (!float32Values(backend, a) || !float32Values(backend, b)) return fallback(args);
+    if (!float32Values(backend, a) || !float32Values(backend, b)) return FALL_BACK;
     const post = eltwisePostOp(attrs.activation, attrs.leakyreluAlpha, POST_ALGS);
     const { shape, outShape } = matMulShape(a, b, attrs.transposeA, attrs.transposeB);
     const biasValues = bias ? float32Values(backend, bias) : null;
     const biasPerColumn = !bias || (biasValues !== null && shape !== null && biasValues.length === shape.n);
-    if (!shape || post === "unsupported" || !biasPerColumn) return fallback(args);
+    if (!shape || post === "unsupported" || !biasPerColumn) return FALL_BACK;
     return runMatMul(ctx, backend, a, b, shape, outShape, biasValues, post);
-  };
+  });
 }

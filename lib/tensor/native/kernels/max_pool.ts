@@ -21,7 +21,7 @@ import {
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { ABI } from "../abi.ts";
 import { type Dnnl, Plan } from "../dnnl.ts";
-import { float32Values, mustFloat32, type NativeContext, type Present } from "./context.ts";
+import { float32Values, mustFloat32, type NativeContext, type Present, FALL_BACK } from "./context.ts";
 
 /** Pooling geometry in oneDNN terms (NCHW logical dims over NHWC buffers). */
 type PoolGeometry = {
@@ -155,36 +155,32 @@ function supported(g: PoolGeometry): boolean {
 
 /** The `MaxPool` kernel on oneDNN. */
 export function makeMaxPool(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("MaxPool");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("MaxPool", (args, backend) => {
     const { x } = args.inputs as unknown as Present<MaxPoolInputs>;
     const attrs = args.attrs as unknown as MaxPoolAttrs;
-    if (!float32Values(backend, x) || x.shape.length !== 4) return fallback(args);
+    if (!float32Values(backend, x) || x.shape.length !== 4) return FALL_BACK;
     const info = poolInfo(x, attrs);
     const g = poolGeometry(info);
-    if (!supported(g)) return fallback(args);
+    if (!supported(g)) return FALL_BACK;
     const plan = ctx.plan(`MaxPool|${JSON.stringify(g)}`, () => buildMaxPool(ctx, g));
     const y = ctx.output(info.outShape.reduce((p, q) => p * q, 1));
     plan.run([mustFloat32(backend, x, "x"), y]);
     return backend.makeTensorInfo(info.outShape, "float32", y);
-  };
+  });
 }
 
 /** The `MaxPoolGrad` kernel on oneDNN. */
 export function makeMaxPoolGrad(ctx: NativeContext): KernelFunc {
-  const fallback = ctx.cpuKernel("MaxPoolGrad");
-  return (args) => {
-    const backend = args.backend as MathBackendCPU;
+  return ctx.withFallback("MaxPoolGrad", (args, backend) => {
     const { dy, input } = args.inputs as unknown as Present<MaxPoolGradInputs>;
     const attrs = args.attrs as unknown as MaxPoolGradAttrs;
-    if (!float32Values(backend, input) || !float32Values(backend, dy) || input.shape.length !== 4) return fallback(args);
+    if (!float32Values(backend, input) || !float32Values(backend, dy) || input.shape.length !== 4) return FALL_BACK;
     const info = poolInfo(input, attrs);
     const g = poolGeometry(info);
-    if (!supported(g)) return fallback(args);
+    if (!supported(g)) return FALL_BACK;
     const plan = ctx.plan(`MaxPoolGrad|${JSON.stringify(g)}`, () => buildMaxPoolGrad(ctx, g));
     const dx = new Float32Array(input.shape.reduce((p, q) => p * q, 1));
     plan.run([mustFloat32(backend, input, "input"), mustFloat32(backend, dy, "dy"), dx]);
     return backend.makeTensorInfo(input.shape, "float32", dx);
-  };
+  });
 }

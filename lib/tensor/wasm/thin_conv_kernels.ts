@@ -1,9 +1,9 @@
 /**
  * wasm kernels for thin stride-1 convolutions (≤ 4 input channels, e.g. VanillaNet's first
  * layer), run by the direct SIMD code of `lib/tensor/wasm/thin_conv_module.ts` instead of XNNPACK:
- * - `EbmConv2DBiasLeakyRelu` (the fused layer, `lib/nets/kernel_names.ts`): thin layers here,
+ * - `EbmConv2DBiasLeakyRelu` (the fused layer, `lib/tensor/kernels/kernel_names.ts`): thin layers here,
  *   every other layer on the backend's FusedConv2D with a leakyrelu activation, as before;
- * - {@link THIN_INPUT_GRAD}: the input gradient of such a layer (called by `conv2d_grads.ts`).
+ * - `EbmThinInputGrad`: the input gradient of such a layer (called by `conv2d_grads.ts`).
  *
  * With the threaded backend both split their images over two threads (`thin_conv_helper.ts`).
  * Multiply-adds are relaxed-SIMD FMAs where the engine accepts them; `EBM_WASM_FMA=0` turns them
@@ -16,18 +16,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { heap, input, type KernelArgs, offset, type WasmHeapBackend } from "./wasm_heap_kernels.ts";
-import { isThinFilter, useFma } from "../wasm/thin_conv_module.ts";
-import { runThinForward, runThinInputGrad } from "../wasm/thin_conv_helper.ts";
-import { CONV_BIAS_LEAKY_RELU } from "../../nets/kernel_names.ts";
-import { composedConvBiasLeakyRelu } from "../../nets/fused_layer.ts";
-
-/**
- * Kernel name: ∂L/∂x of a stride-1 thin convolution. Inputs `dy` [n, oh, ow, cout] and `filter`
- * [kh, kw, cin, cout] (HWIO); attrs `inputShape` [n, h, w, cin] and `pad` {top, left} (the
- * forward convolution's zero padding; bottom/right follow from the shapes). Registered on wasm.
- */
-export const THIN_INPUT_GRAD = "EbmThinInputGrad";
+import { heap, input, type KernelArgs, offset, type WasmHeapBackend } from "./heap_kernels.ts";
+import { useFma } from "./thin_conv_module.ts";
+import { runThinForward, runThinInputGrad } from "./thin_conv_helper.ts";
+import { CONV_BIAS_LEAKY_RELU, isThinFilter, THIN_INPUT_GRAD } from "../kernels/kernel_names.ts";
+import { composedConvBiasLeakyRelu } from "../kernels/composed_kernels.ts";
 
 type LayerAttrs = { strides: number | [number, number]; pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding; alpha: number };
 

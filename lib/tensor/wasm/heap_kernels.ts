@@ -16,9 +16,10 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { simdKernelsFor } from "../wasm/simd_kernels.ts";
-import { isThinFilter, useFma } from "../wasm/thin_conv_module.ts";
-import { runLeakyGrad, runSwapRows, runThinFilterGrad } from "../wasm/thin_conv_helper.ts";
+import { simdKernelsFor } from "./simd_kernels.ts";
+import { useFma } from "./thin_conv_module.ts";
+import { isThinFilter } from "../kernels/kernel_names.ts";
+import { runLeakyGrad, runSwapRows, runThinFilterGrad } from "./thin_conv_helper.ts";
 
 /** The part of tfjs-backend-wasm's BackendWasm that JS kernels use to work on its heap. */
 export interface WasmHeapBackend {
@@ -80,7 +81,7 @@ function float32(backend: WasmHeapBackend, info: tf.TensorInfo, kernel: string):
 
 /**
  * `dx = y ≤ 0 ? alpha·dy : dy`, as `EbmLeakyReluGradFromOutput` is specified in
- * `lib/nets/kernel_names.ts`; where y is NaN (unspecified there) dy passes, as on oneDNN.
+ * `lib/tensor/kernels/kernel_names.ts`; where y is NaN (unspecified there) dy passes, as on oneDNN.
  *
  * @example
  * ```ts

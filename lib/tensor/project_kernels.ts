@@ -1,7 +1,7 @@
 /**
  * Registers the project's gradient kernels: convolution gradients through forward convolutions
- * (`conv2d_grads.ts`) for wasm (no filter-gradient kernel, scalar-loop input gradient) and cpu
- * (element-by-element filter gradient), and a correct MaxPoolGrad for wasm (`max_pool_grad.ts`;
+ * (`kernels/conv2d_grads.ts`) for wasm (no filter-gradient kernel, scalar-loop input gradient) and cpu
+ * (element-by-element filter gradient), and a correct MaxPoolGrad for wasm (`kernels/max_pool_grad.ts`;
  * the stock one returns wrong values). Idempotent.
  *
  * @example
@@ -12,8 +12,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { conv2dFilterGrad, conv2dInputGrad, type ConvGeometry, SWAP_BATCH_CHANNELS, SWAP_LEADING_AXES, THIN_FILTER_GRAD } from "./conv2d_grads.ts";
-import { maxPoolGrad } from "./max_pool_grad.ts";
+import { conv2dFilterGrad, conv2dInputGrad, type ConvGeometry, SWAP_BATCH_CHANNELS, SWAP_LEADING_AXES, THIN_FILTER_GRAD } from "./kernels/conv2d_grads.ts";
+import { maxPoolGrad } from "./kernels/max_pool_grad.ts";
 import {
   identitySharingData,
   interleave2,
@@ -24,10 +24,10 @@ import {
   swapBatchChannels,
   swapLeadingAxes,
   thinFilterGrad,
-} from "./wasm_heap_kernels.ts";
-import { INTERLEAVE2, INTERLEAVE_PHASES_2X2 } from "./stack_pair.ts";
-import { CONV_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../../nets/kernel_names.ts";
-import { convBiasLeakyReluWasm, THIN_INPUT_GRAD, thinInputGradWasm } from "./thin_conv.ts";
+} from "./wasm/heap_kernels.ts";
+import { INTERLEAVE2, INTERLEAVE_PHASES_2X2 } from "./kernels/stack_pair.ts";
+import { CONV_BIAS_LEAKY_RELU, LEAKY_RELU_GRAD_FROM_OUTPUT, THIN_INPUT_GRAD } from "./kernels/kernel_names.ts";
+import { convBiasLeakyReluWasm, thinInputGradWasm } from "./wasm/thin_conv_kernels.ts";
 
 /** Backends whose stock conv-gradient kernels are replaced. */
 export const BACKENDS_WITH_PROJECT_KERNELS = ["wasm", "cpu"] as const;
@@ -94,7 +94,7 @@ function maxPoolGradKernel(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.Nam
   });
 }
 
-/** wasm Sum: bias gradients in one pass (`wasm_heap_kernels.ts`), everything else stock. */
+/** wasm Sum: bias gradients in one pass (`wasm/heap_kernels.ts`), everything else stock. */
 function wasmSumKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const previous = stock.get("wasm/Sum");
   if (previous === undefined) throw new Error("Cannot run Sum on wasm: tfjs-backend-wasm registered no Sum kernel");
@@ -123,7 +123,7 @@ function wasmBatchMatMulKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[
   }
 }
 
-/** wasm Identity: shares the data (`wasm_heap_kernels.ts`); strings on the stock kernel. */
+/** wasm Identity: shares the data (`wasm/heap_kernels.ts`); strings on the stock kernel. */
 function wasmIdentityKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const previous = stock.get("wasm/Identity");
   if (previous === undefined) throw new Error("Cannot run Identity on wasm: tfjs-backend-wasm registered no Identity kernel");
@@ -135,7 +135,7 @@ function wasmIdentityKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
  * missing; on wasm the fused layer's activation gradient, bias-gradient sums, the input
  * gradient's phase interleave, thin layers' filter gradients and the filter gradient's
  * batch↔channel transpose run as single passes over the heap; Identity shares data; thin stride-1 layers (≤ 4 input
- * channels) run their fused forward and input gradient as direct SIMD convolutions (`thin_conv.ts`).
+ * channels) run their fused forward and input gradient as direct SIMD convolutions (`wasm/thin_conv_kernels.ts`).
  */
 const REPLACEMENTS: Record<string, [string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]][]> = {
   wasm: [

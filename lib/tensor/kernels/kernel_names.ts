@@ -1,7 +1,8 @@
 /**
- * Names and contracts of the project's own tfjs kernels, shared by the op that calls them
- * (`fused_layer.ts`), the native backend's oneDNN versions and any backend-specific versions
- * (e.g. wasm). Dependency-free so every backend module can import it.
+ * Names and contracts of the project's own tfjs kernels, shared by the ops that call them
+ * (`lib/nets/fused_layer.ts`, `lib/ebm/langevin_update.ts`), their composed reference versions
+ * (`composed_kernels.ts`), the native backend's oneDNN versions and the wasm backend's own
+ * versions. Dependency-free, below both the backends and the nets, so every layer can import it.
  *
  * @example
  * ```ts
@@ -51,3 +52,30 @@ export const LEAKY_RELU_GRAD_FROM_OUTPUT = "EbmLeakyReluGradFromOutput";
  * - outputs: `[next, stats]`, next with x's shape, stats [2].
  */
 export const LANGEVIN_UPDATE = "EbmLangevinUpdate";
+
+/**
+ * ∂L/∂x of a stride-1 thin convolution (see {@link isThinFilter}). Inputs `dy` [n, oh, ow, cout]
+ * and `filter` [kh, kw, cin, cout] (HWIO); attrs `inputShape` [n, h, w, cin] and `pad`
+ * {top, left} (the forward convolution's zero padding; bottom/right follow from the shapes).
+ * Registered on wasm only; `conv2d_grads.ts` calls it where the backend has it.
+ */
+export const THIN_INPUT_GRAD = "EbmThinInputGrad";
+
+/** Largest input-channel count of a thin filter (the wasm kernels unroll ci into registers). */
+export const THIN_MAX_CIN = 4;
+/** Largest output-channel count of a thin filter (multiples of 4; 32 channels per register block). */
+export const THIN_MAX_COUT = 128;
+
+/**
+ * True when a stride-1 layer with this filter runs on the thin kernels (cin ≤ 4, cout a
+ * multiple of 4 up to 128).
+ *
+ * @example
+ * ```ts
+ * isThinFilter([3, 3, 3, 32]); // true
+ * ```
+ */
+export function isThinFilter(filterShape: readonly number[]): boolean {
+  const [, , cin, cout] = filterShape;
+  return filterShape.length === 4 && cin >= 1 && cin <= THIN_MAX_CIN && cout >= 4 && cout <= THIN_MAX_COUT && cout % 4 === 0;
+}
