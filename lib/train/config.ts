@@ -115,7 +115,7 @@ function samplingConfig(defaults: { num_mcmc_steps: number; log_freq: number; mc
     im_sz: count().default(32),
     im_ch: count().default(3),
     net_type: z.enum(["vanilla", "nonlocal"]).default(defaults.net_type),
-    /** A checkpoint file (safetensors); when absent, the upstream training step's `checkpoint.safetensors`. */
+    /** A checkpoint file (`.safetensors`, or a PyTorch state_dict `.pth` in either torch.save format); when absent, the upstream training step's `checkpoint.safetensors`. */
     net_weight_path: z.string().min(1).optional(),
     train_epsilon: nonNegative().default(7.5e-3),
     temp_factor: positive().default(1),

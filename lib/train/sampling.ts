@@ -28,7 +28,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { TaskContext } from "../task.ts";
 import { createNet, type EnergyNet } from "../nets/net.ts";
 import { mala, ula, type StepRecord } from "../ebm/langevin.ts";
-import { encodeSafetensors, readSafetensors } from "../util/safetensors.ts";
+import { encodeSafetensors, type NamedTensor, readSafetensors } from "../util/safetensors.ts";
+import { readPth } from "../util/pth.ts";
 import { exists, writeFileAtomic, writeJsonAtomic } from "../util/fs.ts";
 import type { Random } from "../util/random.ts";
 import { readImageDataset } from "../data/dataset_file.ts";
@@ -41,9 +42,26 @@ import { tensorsToStateDict } from "./model.ts";
 import { distinctIndices, gatherRows } from "./chains.ts";
 import { streamFor } from "./streams.ts";
 
-/** Loads a checkpoint written by train-ebm (`net.<key>`) or a converted PyTorch state_dict (bare keys). */
+/**
+ * The tensors and metadata of a weights file: safetensors (train-ebm's checkpoint or a converted
+ * state_dict), or a PyTorch `.pth`/`.pt` state_dict read directly (no metadata; F64 narrowed to F32).
+ */
+async function readWeights(path: string): Promise<{ tensors: Record<string, NamedTensor>; metadata: Record<string, string> }> {
+  if (/\.safetensors$/i.test(path)) return await readSafetensors(path);
+  if (/\.(pth|pt)$/i.test(path)) {
+    const tensors = await readPth(path);
+    for (const [k, t] of Object.entries(tensors)) {
+      if (t.dtype === "F64") tensors[k] = { dtype: "F32", shape: t.shape, data: Float32Array.from(t.data as Float64Array) };
+      else if (t.dtype !== "F32") throw new Error(`Cannot read '${path}': tensor '${k}' has dtype ${t.dtype}, expected floating point weights`);
+    }
+    return { tensors, metadata: {} };
+  }
+  throw new Error(`Cannot read config 'net_weight_path': expected a .safetensors or .pth file, got '${path}'`);
+}
+
+/** Loads a checkpoint written by train-ebm (`net.<key>`) or a PyTorch state_dict (bare keys; `.pth` or converted to safetensors). */
 export async function loadNet(path: string, config: SamplingConfig): Promise<EnergyNet> {
-  const { tensors, metadata } = await readSafetensors(path);
+  const { tensors, metadata } = await readWeights(path);
   if (metadata.net_type && metadata.net_type !== config.net_type) {
     throw new Error(`Cannot read config 'net_type': '${config.net_type}' but the checkpoint '${path}' holds a '${metadata.net_type}' net`);
   }
