@@ -109,6 +109,15 @@ export interface TaskDefinition<S extends z.ZodType = z.ZodType> {
    * the runner fingerprints their content (hashed once, then checked by path + size + mtime).
    */
   externalInputs?: (config: z.output<S>) => string[];
+  /**
+   * External inputs that depend on the machine, not only on the config — e.g. which copy of a
+   * dataset is present here (an explicit path, a system package, a download, an embedded sample).
+   * Called at every plan (never cached), after `externalInputs`; the paths it returns are
+   * fingerprinted like theirs (give paths inside the checkout relative to it, so fingerprints do
+   * not depend on where the checkout lives). Throwing stops the plan (exit 2) with the message,
+   * located at the step: say there where you looked and how to get what is missing.
+   */
+  resolveInputs?: (config: z.output<S>) => Promise<string[]>;
   run(ctx: TaskContext<z.output<S>>): Promise<void>;
 }
 

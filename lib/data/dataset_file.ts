@@ -104,6 +104,7 @@ export async function saveDatasetOutput(
 ): Promise<Record<string, number>> {
   await writeImageDataset(`${ctx.outDir}/${DATASET_FILE}`, dataset, metadata);
   const stats = datasetStats(dataset);
-  await ctx.writeMetrics({ ...stats, im_sz: dataset.shape[1], im_ch: dataset.shape[3] });
+  // The source label goes into the metrics too, so the lock file and the report say what the data was.
+  await ctx.writeMetrics({ ...stats, im_sz: dataset.shape[1], im_ch: dataset.shape[3], ...(metadata.source ? { source: metadata.source } : {}) });
   return stats;
 }

@@ -32,6 +32,8 @@ export interface DownloadOptions {
   /** Milliseconds before retry k (multiplied by k; default 500). */
   retryDelayMs?: number;
   signal?: AbortSignal;
+  /** Milliseconds to wait for the server's response headers before an attempt fails (default: no limit). */
+  connectTimeoutMs?: number;
   /** Called as bytes arrive (throttled) with bytes done and the total (0 when unknown). */
   progress?: (done: number, total: number) => void;
   log?: (message: string) => void;
@@ -67,9 +69,20 @@ async function attempt(options: DownloadOptions, part: string): Promise<void> {
   const headers: HeadersInit = have > 0 ? { Range: `bytes=${have}-` } : {};
   let response: Response;
   try {
-    response = await fetch(options.url, { headers, signal: options.signal });
+    // The connect timeout covers only the wait for the headers, not the body's transfer.
+    const waiting = new AbortController();
+    const timer = options.connectTimeoutMs ? setTimeout(() => waiting.abort(new Error("timeout")), options.connectTimeoutMs) : undefined;
+    const signals = [waiting.signal, ...(options.signal ? [options.signal] : [])];
+    try {
+      response = await fetch(options.url, { headers, signal: AbortSignal.any(signals) });
+    } finally {
+      clearTimeout(timer);
+    }
   } catch (e) {
     if (options.signal?.aborted) throw e;
+    if (options.connectTimeoutMs && !options.signal?.aborted && (e as Error).message === "timeout") {
+      throw new Error(`Cannot download '${options.url}': no answer within ${options.connectTimeoutMs} ms`);
+    }
     // fetch's own message is only "fetch failed"; the reason (DNS, refused, TLS) is in its cause.
     const cause = (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message;
     throw new Error(`Cannot download '${options.url}': ${cause}`);

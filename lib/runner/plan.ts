@@ -141,7 +141,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
         if (!info) {
           const def = await loadTask(root, name, taskWhere(id));
           const keys = schemaKeys(def.config);
-          info = infoCache.putTask(codeDigest, { name: def.name, description: def.description, usesTensors: def.usesTensors === true, usesSeed: def.usesSeed !== false, keys: keys ? [...keys] : null });
+          info = infoCache.putTask(codeDigest, { name: def.name, description: def.description, usesTensors: def.usesTensors === true, usesSeed: def.usesSeed !== false, resolvesInputs: def.resolveInputs !== undefined, keys: keys ? [...keys] : null });
         }
         return { sources, npm, codeDigest, info };
       })();
@@ -215,7 +215,8 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
       );
     }
     const external: Record<string, string> = {};
-    for (const path of validated.external) {
+    const resolved = info.resolvesInputs ? await resolveStepInputs(root, spec.task, config, id, locate(pipeline.source, ["steps", id]), taskWhere(id)) : [];
+    for (const path of [...validated.external, ...resolved]) {
       try {
         external[path] = await hasher.hash(path);
       } catch (e) {
@@ -255,6 +256,16 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     }
   }
   return { root, pipeline, profile, profileNote, seedNotes, order, steps, previous, backend, backendError };
+}
+
+/** The machine-dependent inputs of step `id` (its task's `resolveInputs`); a failure is the user's, located at the step. */
+async function resolveStepInputs(root: string, taskName: string, config: Record<string, unknown>, id: string, where: string, taskWhereText: string): Promise<string[]> {
+  const task = await loadTask(root, taskName, taskWhereText);
+  try {
+    return await task.resolveInputs!(config);
+  } catch (e) {
+    throw new UserError(`Invalid ${where}: steps.${id}: ${(e as Error).message}`);
+  }
 }
 
 /** Two name → version/hash records as one, keys sorted (canonical order for display). */

@@ -27,6 +27,8 @@ export interface TaskInfo {
   usesTensors: boolean;
   /** False when the task declares its results independent of the seed. */
   usesSeed: boolean;
+  /** True when the task declares `resolveInputs` (machine-dependent inputs, resolved at every plan). */
+  resolvesInputs?: boolean;
   /** Top-level config keys, or null when the schema is not a plain object schema. */
   keys: string[] | null;
 }

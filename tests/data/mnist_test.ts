@@ -47,10 +47,10 @@ Deno.test("fashion-mnist: local IDX files → Resize(32) equal to PIL, labels, l
     const files = await idxFiles();
     await Deno.writeFile(`${dir}/train-images-idx3-ubyte.gz`, files["train-images-idx3-ubyte.gz"]);
     await Deno.writeFile(`${dir}/train-labels-idx1-ubyte`, files["train-labels-idx1-ubyte"]);
-    assertEquals(fashionTask.config.parse({}).local_path, "/usr/share/datasets/fashion-mnist/");
+    assertEquals(fashionTask.config.parse({}).debian_path, "/usr/share/datasets/fashion-mnist/");
     const t = await makeTestContext(fashionTask.config.parse({ local_path: dir, limit: 2 }));
     try {
-      assertEquals(fashionTask.externalInputs!(t.ctx.config), [dir]);
+      assertEquals(await fashionTask.resolveInputs!(t.ctx.config), [dir]);
       await fashionTask.run(t.ctx);
       const ds = await readImageDataset(`${t.ctx.outDir}/data.safetensors`);
       assertEquals(ds.shape, [2, 32, 32, 1]);
@@ -87,7 +87,7 @@ Deno.test("mnist: downloads from the mirror (test split) and checks the publishe
   });
   const downloads = await Deno.makeTempDir({ prefix: "ebm-downloads-" });
   try {
-    const base = { mirror: server.base, download_dir: downloads, split: "test" };
+    const base = { mirror: server.base, download_dir: downloads, split: "test", connect_timeout_s: 2 };
     const bad = await makeTestContext(mnistTask.config.parse(base));
     try {
       await assertThrowsAsync(() => mnistTask.run(bad.ctx), "t10k-images-idx3-ubyte.gz", "md5 expected 9fb629c4189551a2d022fa330f9573f3");
