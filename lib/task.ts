@@ -45,6 +45,10 @@ export interface StepInput {
   task: string;
   /** Read-only directory with the upstream step's files. */
   dir: string;
+  /** For a variant of a step with a `matrix:`: the step's id as written in the pipeline file. */
+  group?: string;
+  /** For a variant of a step with a `matrix:`: its values (field → value). */
+  matrix?: Record<string, unknown>;
 }
 
 /** What a running task gets from the runner. */
