@@ -17,45 +17,24 @@ function series(n: number, seed: number) {
   return { d, r };
 }
 
-// numpy/torch reference with the paper's definitions (np.correlate 'full', torch.std unbiased).
-const REFERENCE = `
-import json, sys, numpy as np, torch
-def one(a):
-  d = torch.tensor(a["d"], dtype=torch.float64); r = torch.tensor(a["r"], dtype=torch.float64)
-  w, L = a["window"], a["maxLag"]
-  n = len(d); d = d[max(0, n - w):]; r = r[max(0, n - w):]; g = len(d); L = min(L, g - 1)
-  ds = (d / torch.sqrt(torch.sum(d * d) / (g - 1))).numpy()
-  rs = ((r - torch.mean(r)) / torch.std(r)).numpy()
-  cc = np.correlate(ds, rs, "full") / (g - 1)
-  da = np.correlate(ds, ds, "full") / (g - 1)
-  ra = np.correlate(rs, rs, "full") / (g - 1)
-  c0 = (len(cc) - 1) // 2
-  return ({"cross": cc[c0 - L:c0 + L + 1].tolist(), "dAuto": da[c0:c0 + L + 1].tolist(), "rAuto": ra[c0:c0 + L + 1].tolist()})
-print(json.dumps([one(a) for a in json.load(open(sys.argv[1]))]))
-`;
-
-type Case = { d: Float64Array; r: Float64Array; window: number; maxLag: number };
-
-/** One python process for all cases: importing torch costs seconds on a loaded machine. */
-async function reference(cases: Case[]) {
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeTextFile(`${dir}/in.json`, JSON.stringify(cases.map((c) => ({ d: [...c.d], r: [...c.r], window: c.window, maxLag: c.maxLag }))));
-    await Deno.writeTextFile(`${dir}/ref.py`, REFERENCE);
-    const out = await new Deno.Command("/usr/bin/python3", { args: [`${dir}/ref.py`, `${dir}/in.json`], stdout: "piped", stderr: "piped" }).output();
-    if (!out.success) throw new Error(`reference failed (needs Debian python3-torch for /usr/bin/python3): ${new TextDecoder().decode(out.stderr)}`);
-    return JSON.parse(new TextDecoder().decode(out.stdout)) as { cross: number[]; dAuto: number[]; rAuto: number[] }[];
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+/** numpy/torch reference values (tests/fixtures/make_correlation_fixture.py wrote them; no Python at test time). */
+interface ReferenceCase {
+  n: number;
+  window: number;
+  maxLag: number;
+  d: number[];
+  r: number[];
+  cross: number[];
+  dAuto: number[];
+  rAuto: number[];
 }
 
-Deno.test("diagnostic correlations equal the paper's numpy/torch computation", async () => {
-  const cases = [[3000, 2000, 15], [40, 2000, 15], [10, 2000, 15], [500, 100, 5]].map(([n, window, maxLag]) => ({ ...series(n, n), window, maxLag, n }));
-  const refs = await reference(cases);
-  for (const [k, { d, r, window, maxLag, n }] of cases.entries()) {
-    const ours = diagnosticCorrelations(d, r, { window, maxLag });
-    const ref = refs[k];
+Deno.test("diagnostic correlations equal the paper's numpy/torch computation (committed fixture)", async () => {
+  const fixture = JSON.parse(await Deno.readTextFile(new URL("../fixtures/correlation/reference.json", import.meta.url))) as { cases: ReferenceCase[] };
+  assertEquals(fixture.cases.map((c) => c.n), [3000, 40, 10, 500]);
+  for (const ref of fixture.cases) {
+    const { n, window, maxLag } = ref;
+    const ours = diagnosticCorrelations(Float64Array.from(ref.d), Float64Array.from(ref.r), { window, maxLag });
     const lags = Math.min(maxLag, Math.min(n, window) - 1);
     assertEquals(ours.lags, Array.from({ length: 2 * lags + 1 }, (_, i) => i - lags));
     assertEquals(ours.count, Math.min(n, window));
