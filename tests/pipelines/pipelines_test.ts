@@ -145,7 +145,8 @@ Deno.test("pipelines: a training change re-fingerprints training and everything 
   assert(!downstream.has("data") && downstream.has("report") && downstream.has("basins-plot"), [...downstream].join(", "));
 });
 
-Deno.test("pipelines: basins-fashion shares its Fashion-MNIST step with adelm-fmnist", async () => {
-  const [basins, adelm] = await Promise.all([plan("basins-fashion", "smoke"), plan("adelm-fmnist", null)]);
+Deno.test("pipelines: basins-fashion shares its Fashion-MNIST step with adelm-fmnist (full dataset; smoke reads the embedded sample)", async () => {
+  const [basins, adelm, smoke] = await Promise.all([plan("basins-fashion", "cpu"), plan("adelm-fmnist", null), plan("basins-fashion", "smoke")]);
   assertEquals(basins.steps.data.fingerprint, adelm.steps.data.fingerprint, "data step fingerprints");
+  assert(smoke.steps.data.fingerprint !== basins.steps.data.fingerprint, "the smoke profile's data is the embedded sample, not the full split");
 });
