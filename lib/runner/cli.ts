@@ -1,5 +1,5 @@
 /**
- * The runner's command line: `pipeline`, `status`, `dag` and `clean` (see {@link usage}).
+ * The runner's command line: `pipeline`, `status`, `dag`, `clean` and `verify` (see {@link usage}).
  * Exit codes: 0 success / all fresh; 1 a step failed or (status) something is stale; 2 a problem
  * in the inputs (pipeline file, config, arguments, held lock); 130 interrupted.
  *
@@ -8,7 +8,8 @@
  * deno task pipeline demo --jobs 2
  * deno task status demo --json
  * deno task dag demo --format dot
- * deno task clean
+ * deno task clean --dry-run
+ * deno task verify demo
  * ```
  * @module
  */
@@ -16,6 +17,7 @@ import { relative, resolve } from "node:path";
 import { availableParallelism } from "node:os";
 import { parseCliArgs, usage, type CliArgs } from "./cli_args.ts";
 import { cleanStore } from "./clean.ts";
+import { verifyStore } from "./verify.ts";
 import { renderDot, renderMermaid, topologicalOrder } from "./dag.ts";
 import { UserError } from "./errors.ts";
 import { executePlan, type StepOutcome } from "./executor.ts";
@@ -32,7 +34,8 @@ import { locate } from "./yaml_source.ts";
 interface JsonStep {
   id: string;
   task: string;
-  status: "fresh" | "stale" | "ran" | "cached" | "failed" | "skipped";
+  /** `damaged`: stale because its cached output no longer matches its manifest (status, dry run). */
+  status: "fresh" | "stale" | "damaged" | "ran" | "cached" | "failed" | "skipped";
   fingerprint: string;
   reasons: string[];
   seconds: number | null;
@@ -59,14 +62,16 @@ function freshnessLines(plan: Plan): string {
   const width = Math.max(...plan.order.map((id) => id.length));
   return plan.order.filter((id) => plan.steps[id].selected).map((id) => {
     const s = plan.steps[id];
-    return s.stale ? `stale  ${id.padEnd(width)}  ${s.reasons.join("; ")}\n` : `fresh  ${id.padEnd(width)}  ${s.fingerprint.slice(0, 12)}\n`;
+    const label = s.stale && s.damaged && !s.forced ? "damaged" : s.stale ? "stale" : "fresh";
+    return `${label.padEnd(7)}  ${id.padEnd(width)}  ${s.stale ? s.reasons.join("; ") : s.fingerprint.slice(0, 12)}\n`;
   }).join("");
 }
 
 function freshnessJson(plan: Plan): JsonStep[] {
   return plan.order.filter((id) => plan.steps[id].selected).map((id) => {
     const s = plan.steps[id];
-    return { id, task: s.task.name, status: s.stale ? "stale" : "fresh", fingerprint: s.fingerprint, reasons: s.reasons, seconds: null };
+    const status = s.stale && s.damaged && !s.forced ? "damaged" : s.stale ? "stale" : "fresh";
+    return { id, task: s.task.name, status, fingerprint: s.fingerprint, reasons: s.reasons, seconds: null };
   });
 }
 
@@ -96,11 +101,33 @@ async function commandDag(args: CliArgs, root: string): Promise<number> {
 }
 
 async function commandClean(args: CliArgs, root: string): Promise<number> {
-  const { removed, kept, bytes } = await cleanStore(root, { dryRun: args.dryRun });
-  const mb = (bytes / 1e6).toFixed(1);
-  if (args.json) out(JSON.stringify({ removed, kept, bytes, dryRun: args.dryRun }) + "\n");
-  else out(`${args.dryRun ? "would remove" : "removed"} ${removed.length} store entr${removed.length === 1 ? "y" : "ies"} (${mb} MB), kept ${kept}\n`);
+  const { removed, kept, bytes, items } = await cleanStore(root, { dryRun: args.dryRun });
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  if (args.json) out(JSON.stringify({ removed, kept, bytes, dryRun: args.dryRun, items }) + "\n");
+  else {
+    for (const item of items) {
+      const verb = item.action === "keep" ? "keep" : args.dryRun ? "would remove" : "removed";
+      out(`${verb.padEnd(12)} ${item.name}${item.action === "remove" ? ` (${mb(item.bytes)})` : ""}: ${item.reason}\n`);
+    }
+    out(`${args.dryRun ? "would remove" : "removed"} ${removed.length} store entr${removed.length === 1 ? "y" : "ies"} (${mb(bytes)}), kept ${kept}\n`);
+  }
   return 0;
+}
+
+async function commandVerify(args: CliArgs, root: string): Promise<number> {
+  const { checked, missing, damaged } = await verifyStore(root, args.pipeline);
+  if (args.json) {
+    out(JSON.stringify({ pipeline: args.pipeline, checked, missing, damaged }) + "\n");
+    return damaged.length > 0 ? 1 : 0;
+  }
+  for (const d of damaged) {
+    out(`damaged  ${d.fingerprint.slice(0, 12)}${d.usedBy.length ? ` (${d.usedBy.join(", ")})` : ""}\n`);
+    for (const p of d.problems) out(`           ${p}\n`);
+    out(d.setAside ? `           set aside as outputs/.cache/${d.setAside}; the next run rebuilds it\n` : `           already replaced or removed by another process\n`);
+  }
+  if (missing.length) out(`${missing.length} referenced entr${missing.length === 1 ? "y is" : "ies are"} not in the store (the next run rebuilds ${missing.length === 1 ? "it" : "them"})\n`);
+  out(`verified ${checked} store entr${checked === 1 ? "y" : "ies"}${args.pipeline ? ` of pipeline ${args.pipeline}` : ""}: ${damaged.length ? `${damaged.length} damaged` : "all intact"}\n`);
+  return damaged.length > 0 ? 1 : 0;
 }
 
 async function commandPipeline(args: CliArgs, root: string): Promise<number> {
@@ -202,7 +229,8 @@ export async function main(argv: string[]): Promise<number> {
       case "status": return await commandStatus(args, root);
       case "dag": return await commandDag(args, root);
       case "clean": return await commandClean(args, root);
-      default: throw new UserError(`Cannot run '${args.command}': unknown command (expected pipeline, status, dag or clean)\n${usage}`);
+      case "verify": return await commandVerify(args, root);
+      default: throw new UserError(`Cannot run '${args.command}': unknown command (expected pipeline, status, dag, clean or verify)\n${usage}`);
     }
   } catch (e) {
     if (e instanceof UserError) {

@@ -104,7 +104,9 @@ export const usage = `Usage:
                             [--backend auto|tensorflow|native|wasm|cpu] [--root DIR]
   deno task status <name> [--profile P] [--set k=v]… [--json] [--root DIR]   exit 1 when anything is stale
   deno task dag <name> [--format mermaid|dot] [--root DIR]
-  deno task clean [--dry-run] [--root DIR]       drop store entries no lock file references
+  deno task clean [--dry-run] [--json] [--root DIR]   drop what no run needs; --dry-run lists what and why
+  deno task verify [<name>] [--json] [--root DIR]     re-hash store entries (all, or those <name> uses);
+                                                      set damaged ones aside; exit 1 if any was damaged
 
   --force re-runs every selected step; --force=<step> re-runs that step only (its downstream keeps its
   cached output: fingerprints describe inputs, and a forced step's inputs did not change).

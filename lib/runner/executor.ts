@@ -18,7 +18,7 @@ import type { Plan, PlannedStep } from "./plan.ts";
 import type { Reporter } from "./reporter.ts";
 import { runStepProcess } from "./step_process.ts";
 import { toFileUrl } from "./paths.ts";
-import { commitEntry, createTempDir, entryDir, linkStep, resumeDir, unlinkStep, type Manifest } from "./store.ts";
+import { commitEntry, createTempDir, entryDir, linkStep, resumeDir, setAsideEntry, unlinkStep, type Manifest } from "./store.ts";
 import { taskFile } from "./task_loader.ts";
 
 /** How one selected step ended. */
@@ -152,6 +152,10 @@ async function runOne(plan: Plan, step: PlannedStep, options: ExecuteOptions, si
   const startedAt = new Date();
   const t0 = performance.now();
   reporter.stepStart(step.id, step.task.name);
+  if (step.damaged) {
+    const aside = await setAsideEntry(root, step.fingerprint, step.damaged.id);
+    if (aside) reporter.stepLog(step.id, "warn", `damaged cached output set aside as outputs/.cache/${aside} (${step.damaged.problems.join("; ")})`);
+  }
   const tmp = await createTempDir(root);
   const resume = resumeDir(root, step.fingerprint);
   await Deno.mkdir(resume, { recursive: true });
@@ -188,7 +192,9 @@ async function runOne(plan: Plan, step: PlannedStep, options: ExecuteOptions, si
     return { status: "failed", started: startedAt.toISOString(), seconds, manifest: null, metrics: null, error: result.error };
   }
   try {
-    const manifest = await commitEntry(root, tmp, step.fingerprint);
+    // A forced run replaces the entry it planned against, and only that one (see store.ts).
+    const { manifest, inserted } = await commitEntry(root, tmp, step.fingerprint, { replaceId: step.forced ? step.manifest?.id ?? null : null });
+    if (!inserted) reporter.stepLog(step.id, "info", "another process stored this step's output first; verified it and using it");
     await linkStep(root, pipeline.name, step.id, step.fingerprint);
     await Deno.remove(resume, { recursive: true }).catch(() => {});
     const dir = entryDir(root, step.fingerprint);

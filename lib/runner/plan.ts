@@ -27,7 +27,7 @@ import { ModuleGraph } from "./module_graph.ts";
 import { loadPipelineFile, type PipelineSpec, type StepSpec } from "./pipeline_file.ts";
 import { readLockFile, type LockFile } from "./provenance.ts";
 import { fieldChanges } from "./staleness.ts";
-import { freshManifest, type Manifest } from "./store.ts";
+import { checkEntry, type Manifest } from "./store.ts";
 import { checkTaskExists, loadTask, taskFile } from "./task_loader.ts";
 import { locate } from "./yaml_source.ts";
 import type { YamlSource } from "./yaml_source.ts";
@@ -63,6 +63,8 @@ export interface PlannedStep {
   fingerprint: string;
   /** The manifest when a fresh store entry exists. */
   manifest: Manifest | null;
+  /** When the entry exists but its files no longer match its manifest: one line per file, and the entry's id. */
+  damaged: { problems: string[]; id: string | null } | null;
   /** In the `--only` / `--until` selection (all steps when there is none). */
   selected: boolean;
   forced: boolean;
@@ -234,11 +236,13 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
       : { sources, npm };
     const fields: FingerprintFields = { ...code, config, seed, upstream, external, runtime };
     const fingerprint = fingerprintOf(fields);
-    const manifest = await freshManifest(root, fingerprint);
+    const entry = await checkEntry(root, fingerprint);
+    const manifest = entry.state === "fresh" ? entry.manifest : null;
+    const damaged = entry.state === "damaged" ? { problems: entry.problems, id: entry.id } : null;
     const selected = selection.has(id);
     const forced = selected && (options.force === true || (Array.isArray(options.force) && options.force.includes(id)));
     const stale = selected && (forced || manifest === null);
-    steps[id] = { id, spec, task: info, config, seed, fields, fingerprint, manifest, selected, forced, stale, reasons: [] };
+    steps[id] = { id, spec, task: info, config, seed, fields, fingerprint, manifest, damaged, selected, forced, stale, reasons: [] };
   }
   await hasher.save();
   await infoCache.save();
@@ -247,6 +251,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
   for (const id of order) {
     const step = steps[id];
     if (step.forced) step.reasons = ["forced"];
+    else if (step.damaged) step.reasons = [`damaged cached output (${step.damaged.problems.join("; ")})`];
     else if (step.manifest === null) {
       const last = previous?.steps[id];
       const changes = last && last.fingerprint !== step.fingerprint
