@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { defineTask } from "../lib/task.ts";
 import { exists } from "../lib/util/fs.ts";
 import { computeCorrelations, diagnosticsFigure } from "../lib/plot/diagnostics.ts";
-import { readTrainingSeries } from "../lib/plot/readers.ts";
+import { METRICS_LOG_FILE, readTrainingSeries } from "../lib/artifacts/metrics_log.ts";
 import { writeFigure } from "../lib/plot/render.ts";
 
 export default defineTask({
@@ -35,7 +35,7 @@ export default defineTask({
   async run(ctx) {
     const sources = [];
     for (const input of ctx.inputs) {
-      const path = join(input.dir, "metrics.jsonl");
+      const path = join(input.dir, METRICS_LOG_FILE);
       if (await exists(path)) sources.push({ input, path });
     }
     if (sources.length === 0) {

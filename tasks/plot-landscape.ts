@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { defineTask } from "../lib/task.ts";
 import { exists } from "../lib/util/fs.ts";
 import { landscapeFigure } from "../lib/plot/landscape.ts";
-import { readLandscape } from "../lib/plot/readers.ts";
+import { LANDSCAPE_FILE, readLandscapeFile } from "../lib/artifacts/landscape_file.ts";
 import { writeFigure } from "../lib/plot/render.ts";
 
 export default defineTask({
@@ -25,7 +25,7 @@ export default defineTask({
   usesSeed: false,
   config: z.object({
     /** File name looked for in each upstream output. */
-    file: z.string().default("landscape.json"),
+    file: z.string().default(LANDSCAPE_FILE),
     /** true: y grows upwards; false: row 0 at the top like the paper's imshow. */
     y_up: z.boolean().default(true),
     png_scale: z.number().positive().default(2),
@@ -38,7 +38,7 @@ export default defineTask({
     }
     if (sources.length === 0) throw new Error(`Cannot plot landscapes: no upstream step wrote ${ctx.config.file} (inputs: ${ctx.inputs.map((i) => i.id).join(", ") || "none"})`);
     for (const { input, path } of sources) {
-      const data = await readLandscape(path);
+      const data = await readLandscapeFile(path);
       const figure = await landscapeFigure({ ...data, yUp: ctx.config.y_up, title: `${input.id}: toy landscape` });
       await writeFigure(ctx.outDir, sources.length === 1 ? "landscape" : `landscape-${input.id}`, figure, { scale: ctx.config.png_scale });
     }

@@ -40,6 +40,13 @@ export const energySourceSchema = z.discriminatedUnion("kind", [
     temperature: z.number().positive().default(1),
     /** tfjs backend for pool workers; filled in by the tasks from the run's backend. */
     backend: z.string().default(""),
+    /**
+     * The network shape, for checkpoints without metadata (converted PyTorch state_dicts):
+     * checkpoints written by training record it, and where both are given they must agree.
+     */
+    net_type: z.enum(["toy", "vanilla", "nonlocal"]).optional(),
+    n_c: z.number().int().positive().optional(),
+    n_f: z.number().int().positive().optional(),
   }),
 ]);
 
@@ -59,7 +66,7 @@ export function loadEnergy(source: EnergySource): Promise<Energy> {
     case "checkpoint": {
       if (!source.path) return Promise.reject(new Error("Cannot load energy kind 'checkpoint': 'energy.path' is empty (tasks resolve it from the upstream training step)"));
       // imported lazily: analytic runs and their workers never load tfjs or the nets
-      return import("./checkpoint_energy.ts").then((m) => m.loadCheckpointEnergy(source.path, source.temperature, source.backend));
+      return import("./checkpoint_energy.ts").then((m) => m.loadCheckpointEnergy(source.path, source.temperature, source.backend, { net_type: source.net_type, n_c: source.n_c, n_f: source.n_f }));
     }
   }
 }

@@ -14,8 +14,7 @@ import { join } from "node:path";
 import type { TaskContext } from "../task.ts";
 import { exists } from "../util/fs.ts";
 import type { EnergySource } from "./energy_source.ts";
-
-const CHECKPOINT = "checkpoint.safetensors";
+import { CHECKPOINT_FILE as CHECKPOINT } from "../artifacts/checkpoint.ts";
 
 /** The source with checkpoint path and backend filled in; analytic sources are returned as is. */
 export async function resolveEnergySource(source: EnergySource, ctx: Pick<TaskContext<unknown>, "inputs" | "backend">): Promise<EnergySource> {

@@ -15,8 +15,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { createNet } from "../nets/net.ts";
 import type { NamedTensor } from "../util/safetensors.ts";
-import { encodeSafetensors } from "../util/safetensors.ts";
-import { writeFileAtomic } from "../util/fs.ts";
+import { BANK_FILE, CHECKPOINT_FILE, type CheckpointMeta, writeBankFile, writeCheckpoint } from "../artifacts/checkpoint.ts";
 import { writeGridPng } from "../plot/grid.ts";
 import type { TrainEbmConfig, InitType } from "./config.ts";
 import { NetAndOptimizer, restoreWithBank, stateWithBank } from "./model.ts";
@@ -105,7 +104,7 @@ export class ImageTrainingProblem implements TrainingProblem {
     const tag = String(iter).padStart(6, "0");
     if (this.lastNegatives) await writeGridPng(`${dir}/shortrun/shortrun_${tag}.png`, this.lastNegatives, shape);
     if (this.bank) await writeGridPng(`${dir}/bank/bank_${tag}.png`, this.bank.subarray(0, this.config.batch_size * this.rowSize), shape);
-    await writeFileAtomic(`${dir}/checkpoints/net_${tag}.safetensors`, encodeSafetensors(this.model.stateTensors(), this.checkpointMetadata(iter)));
+    await writeCheckpoint(`${dir}/checkpoints/net_${tag}.safetensors`, this.model.stateTensors(), this.checkpointMetadata(iter));
     if (this.config.log_longrun && iter % this.config.log_longrun_freq === 0) {
       const rng = streamFor(this.seed, iter, "longrun");
       const { states } = this.initialStates(this.config.longrun_init, rng);
@@ -120,8 +119,8 @@ export class ImageTrainingProblem implements TrainingProblem {
     return [this.bankSize, ...this.data.shape.slice(1)];
   }
 
-  checkpointMetadata(iter: number): Record<string, string> {
-    return { iteration: String(iter), seed: String(this.seed), config: JSON.stringify(this.config), net_type: this.config.net_type, n_c: String(this.config.im_ch), n_f: String(this.config.n_f) };
+  checkpointMetadata(iter: number): CheckpointMeta {
+    return { iteration: iter, seed: this.seed, config: this.config, net_type: this.config.net_type, n_c: this.config.im_ch, n_f: this.config.n_f };
   }
 
   stateTensors(): Promise<Record<string, NamedTensor>> {
@@ -139,10 +138,8 @@ export class ImageTrainingProblem implements TrainingProblem {
 
   async finish(dir: string): Promise<Record<string, number | string | boolean | null>> {
     const meta = this.checkpointMetadata(this.config.num_train_iters);
-    await writeFileAtomic(`${dir}/checkpoint.safetensors`, encodeSafetensors(this.model.stateTensors(), meta));
-    if (this.bank) {
-      await writeFileAtomic(`${dir}/bank.safetensors`, encodeSafetensors({ bank: { dtype: "F32", shape: this.bankShape(), data: this.bank } }, meta));
-    }
+    await writeCheckpoint(`${dir}/${CHECKPOINT_FILE}`, this.model.stateTensors(), meta);
+    if (this.bank) await writeBankFile(`${dir}/${BANK_FILE}`, this.bank, this.bankShape(), meta);
     return { net_type: this.config.net_type, data: this.config.data };
   }
 }

@@ -24,7 +24,7 @@
 import type { Logger, Progress } from "../task.ts";
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from "../util/safetensors.ts";
 import { exists, writeFileAtomic } from "../util/fs.ts";
-import { MetricsLog } from "./metrics_log.ts";
+import { METRICS_LOG_FILE, MetricsLog } from "../artifacts/metrics_log.ts";
 import { summarizeTraining, type TrainingSummary } from "./diagnostics.ts";
 
 /** One training recipe (images or toy) as seen by the loop. */
@@ -114,7 +114,7 @@ export async function runTrainingLoop(problem: TrainingProblem, o: LoopOptions):
     o.log.info(`Resuming at iteration ${start + 1} of ${o.numIters} from ${statePath}`);
   }
   let lastGood = start;
-  const metrics = await MetricsLog.open(`${workDir}/metrics.jsonl`, start);
+  const metrics = await MetricsLog.open(`${workDir}/${METRICS_LOG_FILE}`, start);
   let trainSeconds = priorSeconds;
   try {
     for (let iter = start + 1; iter <= o.numIters; iter++) {

@@ -28,8 +28,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { TaskContext } from "../task.ts";
 import { createNet, type EnergyNet } from "../nets/net.ts";
 import { mala, ula, type StepRecord } from "../ebm/langevin.ts";
-import { encodeSafetensors, type NamedTensor, readSafetensors } from "../util/safetensors.ts";
-import { readPth } from "../util/pth.ts";
+import { encodeSafetensors, readSafetensors } from "../util/safetensors.ts";
 import { exists, writeFileAtomic, writeJsonAtomic } from "../util/fs.ts";
 import type { Random } from "../util/random.ts";
 import { readImageDataset } from "../data/dataset_file.ts";
@@ -38,40 +37,19 @@ import { samplingFigure } from "../plot/sampling.ts";
 import { writeFigure } from "../plot/render.ts";
 import { samplingTemperature, type SamplingConfig } from "./config.ts";
 import { findCheckpoint, findDatasetInput } from "./task_io.ts";
-import { tensorsToStateDict } from "./model.ts";
+import { BANK_FILE, readBankFile, readCheckpoint } from "../artifacts/checkpoint.ts";
 import { distinctIndices, gatherRows } from "./chains.ts";
 import { streamFor } from "./streams.ts";
 
 /**
- * The tensors and metadata of a weights file: safetensors (train-ebm's checkpoint or a converted
- * state_dict), or a PyTorch `.pth`/`.pt` state_dict read directly (no metadata; F64 narrowed to F32).
+ * Loads a checkpoint written by train-ebm or a PyTorch state_dict (`.pth`/`.pt`, or converted to
+ * safetensors), with the network shape of the step's config (`net_type`, `im_ch`, `n_f`), which a
+ * checkpoint's metadata must match.
  */
-async function readWeights(path: string): Promise<{ tensors: Record<string, NamedTensor>; metadata: Record<string, string> }> {
-  if (/\.safetensors$/i.test(path)) return await readSafetensors(path);
-  if (/\.(pth|pt)$/i.test(path)) {
-    const tensors = await readPth(path);
-    for (const [k, t] of Object.entries(tensors)) {
-      if (t.dtype === "F64") tensors[k] = { dtype: "F32", shape: t.shape, data: Float32Array.from(t.data as Float64Array) };
-      else if (t.dtype !== "F32") throw new Error(`Cannot read '${path}': tensor '${k}' has dtype ${t.dtype}, expected floating point weights`);
-    }
-    return { tensors, metadata: {} };
-  }
-  throw new Error(`Cannot read config 'net_weight_path': expected a .safetensors or .pth file, got '${path}'`);
-}
-
-/** Loads a checkpoint written by train-ebm (`net.<key>`) or a PyTorch state_dict (bare keys; `.pth` or converted to safetensors). */
 export async function loadNet(path: string, config: SamplingConfig): Promise<EnergyNet> {
-  const { tensors, metadata } = await readWeights(path);
-  if (metadata.net_type && metadata.net_type !== config.net_type) {
-    throw new Error(`Cannot read config 'net_type': '${config.net_type}' but the checkpoint '${path}' holds a '${metadata.net_type}' net`);
-  }
-  if (metadata.n_f && Number(metadata.n_f) !== config.n_f) {
-    throw new Error(`Cannot read config 'n_f': ${config.n_f} but the checkpoint '${path}' was trained with n_f ${metadata.n_f}`);
-  }
-  const prefixed = Object.keys(tensors).some((k) => k.startsWith("net."));
-  const sd = prefixed ? tensorsToStateDict(tensors) : tensorsToStateDict(tensors, "");
-  const net = createNet(config.net_type, { n_c: config.im_ch, n_f: config.n_f }, config.seed);
-  net.loadStateDict(sd, `'${path}'`);
+  const ck = await readCheckpoint(path, { net_type: config.net_type, n_c: config.im_ch, n_f: config.n_f }, "the step's config (n_c: 'im_ch')");
+  const net = createNet(ck.shape.net_type, ck.shape, config.seed);
+  net.loadStateDict(ck.stateDict, `'${path}'`);
   return net;
 }
 
@@ -92,16 +70,15 @@ async function initialStates(ctx: TaskContext<SamplingConfig>, rng: Random): Pro
     case "bank": {
       const found = ctx.inputs.filter((i) => {
         try {
-          return Deno.statSync(`${i.dir}/bank.safetensors`).isFile;
+          return Deno.statSync(`${i.dir}/${BANK_FILE}`).isFile;
         } catch {
           return false;
         }
       });
-      if (found.length !== 1) throw new Error(`Cannot start chains from the bank: expected exactly one upstream step with bank.safetensors, found ${found.length}`);
-      const bank = (await readSafetensors(`${found[0].dir}/bank.safetensors`)).tensors.bank;
+      if (found.length !== 1) throw new Error(`Cannot start chains from the bank: expected exactly one upstream step with ${BANK_FILE}, found ${found.length}`);
       const rowSize = c.im_sz * c.im_sz * c.im_ch;
-      if (!bank || bank.data.length % rowSize !== 0) throw new Error(`Cannot start chains from the bank: '${found[0].dir}/bank.safetensors' does not hold ${c.im_sz}×${c.im_sz}×${c.im_ch} states`);
-      return gatherRows(bank.data as Float32Array, rowSize, distinctIndices(rng, c.batch_size, bank.data.length / rowSize));
+      const bank = await readBankFile(`${found[0].dir}/${BANK_FILE}`, rowSize);
+      return gatherRows(bank.states, rowSize, distinctIndices(rng, c.batch_size, bank.states.length / rowSize));
     }
   }
 }

@@ -15,7 +15,7 @@ import type { TaskContext } from "../task.ts";
 import { DATASET_FILE } from "../data/dataset_file.ts";
 import { computeCorrelations, diagnosticsFigure } from "../plot/diagnostics.ts";
 import { writeFigure } from "../plot/render.ts";
-import { parseMetricsJsonl } from "./metrics_log.ts";
+import { parseMetricsJsonl } from "../artifacts/metrics_log.ts";
 import { type LoopOptions, type LoopSummary, runTrainingLoop, type TrainingProblem } from "./loop.ts";
 
 function hasFile(path: string): boolean {

@@ -22,8 +22,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { createNet } from "../nets/net.ts";
 import type { NamedTensor } from "../util/safetensors.ts";
-import { encodeSafetensors } from "../util/safetensors.ts";
-import { writeFileAtomic, writeJsonAtomic } from "../util/fs.ts";
+import { BANK_FILE, CHECKPOINT_FILE, type CheckpointMeta, writeBankFile, writeCheckpoint } from "../artifacts/checkpoint.ts";
+import { LANDSCAPE_FILE, type ToyLandscape, writeLandscapeFile } from "../artifacts/landscape_file.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { Random } from "../util/random.ts";
 import { gridKL, normaliseLogGrid, ToyDistribution, type ToyGrid } from "../data/toy.ts";
@@ -36,22 +36,8 @@ import { streamFor } from "./streams.ts";
 import { kdeOnGrid } from "./kde.ts";
 import type { TrainingProblem } from "./loop.ts";
 
-/** The landscape of one logging iteration (see the module doc for the file format). */
-export interface ToyLandscape {
-  iteration: number;
-  resolution: number;
-  extent: number;
-  kl_true_ebm: number;
-  kl_true_kde: number;
-  true_density: Float64Array;
-  true_log_density: Float64Array;
-  ebm_density: Float64Array;
-  ebm_log_density: Float64Array;
-  kde_density: Float64Array;
-  kde_log_density: Float64Array;
-}
-
-const round = (a: Float64Array) => Array.from(a, (v) => (Number.isFinite(v) ? Number(v.toPrecision(6)) : null));
+/** The paper's toy net: 2-D points in, 32 features in the first hidden layer. */
+const TOY_NET_SIZE = { n_c: 2, n_f: 32 };
 
 /** The toy training problem of `train-toy`. */
 export class ToyTrainingProblem implements TrainingProblem {
@@ -64,7 +50,7 @@ export class ToyTrainingProblem implements TrainingProblem {
   constructor(readonly config: TrainToyConfig, readonly seed: number, readonly pool: WorkerPool) {
     this.toy = new ToyDistribution(config);
     this.grid = this.toy.grid(config.viz_res);
-    this.model = new NetAndOptimizer(createNet("toy", { n_c: 2, n_f: 32 }, seed), config.optimizer_type);
+    this.model = new NetAndOptimizer(createNet("toy", TOY_NET_SIZE, seed), config.optimizer_type);
     if (config.init_type === "persistent") this.bank = streamFor(seed, 0, "bank-init").uniformArray(2 * config.s_t_0_size, -1, 1);
   }
 
@@ -141,11 +127,11 @@ export class ToyTrainingProblem implements TrainingProblem {
   async logArtifacts(iter: number, dir: string): Promise<void> {
     const c = this.config;
     const tag = String(iter).padStart(6, "0");
-    await writeFileAtomic(`${dir}/checkpoints/net_${tag}.safetensors`, encodeSafetensors(this.model.stateTensors(), this.metadata(iter)));
+    await writeCheckpoint(`${dir}/checkpoints/net_${tag}.safetensors`, this.model.stateTensors(), this.metadata(iter));
     if (iter % c.log_viz_freq === 0 || iter === c.num_train_iters) {
       const l = await this.landscape(iter);
       this.lastLandscape = l;
-      await writeJsonAtomic(`${dir}/landscapes/landscape_${tag}.json`, landscapeJson(l));
+      await writeLandscapeFile(`${dir}/landscapes/landscape_${tag}.json`, l);
       await writeFigure(`${dir}/landscapes`, `landscape_${tag}`, await landscapeFigure({
         resolution: l.resolution, extent: l.extent, trueDensity: l.true_density, ebmDensity: l.ebm_density, kdeDensity: l.kde_density,
         title: `iteration ${iter}: KL(true‖EBM) ${l.kl_true_ebm.toFixed(3)}, KL(true‖KDE) ${l.kl_true_kde.toFixed(3)}`,
@@ -153,8 +139,8 @@ export class ToyTrainingProblem implements TrainingProblem {
     }
   }
 
-  metadata(iter: number): Record<string, string> {
-    return { iteration: String(iter), seed: String(this.seed), config: JSON.stringify(this.config), net_type: "toy", n_f: "32" };
+  metadata(iter: number): CheckpointMeta {
+    return { iteration: iter, seed: this.seed, config: this.config, net_type: "toy", n_f: TOY_NET_SIZE.n_f };
   }
 
   stateTensors(): Promise<Record<string, NamedTensor>> {
@@ -173,23 +159,13 @@ export class ToyTrainingProblem implements TrainingProblem {
   async finish(dir: string): Promise<Record<string, number | string | boolean | null>> {
     const last = this.config.num_train_iters;
     const l = this.lastLandscape?.iteration === last ? this.lastLandscape : await this.landscape(last);
-    await writeJsonAtomic(`${dir}/landscape.json`, landscapeJson(l));
+    await writeLandscapeFile(`${dir}/${LANDSCAPE_FILE}`, l);
     await writeFigure(dir, "landscape", await landscapeFigure({
       resolution: l.resolution, extent: l.extent, trueDensity: l.true_density, ebmDensity: l.ebm_density, kdeDensity: l.kde_density,
       title: `KL(true‖EBM) ${l.kl_true_ebm.toFixed(3)}, KL(true‖KDE) ${l.kl_true_kde.toFixed(3)}`,
     }));
-    await writeFileAtomic(`${dir}/checkpoint.safetensors`, encodeSafetensors(this.model.stateTensors(), this.metadata(last)));
-    if (this.bank) await writeFileAtomic(`${dir}/bank.safetensors`, encodeSafetensors({ bank: { dtype: "F32", shape: [this.config.s_t_0_size, 2], data: this.bank } }, this.metadata(last)));
+    await writeCheckpoint(`${dir}/${CHECKPOINT_FILE}`, this.model.stateTensors(), this.metadata(last));
+    if (this.bank) await writeBankFile(`${dir}/${BANK_FILE}`, this.bank, [this.config.s_t_0_size, 2], this.metadata(last));
     return { kl_true_ebm: l.kl_true_ebm, kl_true_kde: l.kl_true_kde, toy_type: this.config.toy_type };
   }
-}
-
-/** The JSON form of a landscape (6 significant digits). */
-export function landscapeJson(l: ToyLandscape): Record<string, unknown> {
-  return {
-    iteration: l.iteration, resolution: l.resolution, extent: l.extent, kl_true_ebm: l.kl_true_ebm, kl_true_kde: l.kl_true_kde,
-    true_density: round(l.true_density), true_log_density: round(l.true_log_density),
-    ebm_density: round(l.ebm_density), ebm_log_density: round(l.ebm_log_density),
-    kde_density: round(l.kde_density), kde_log_density: round(l.kde_log_density),
-  };
 }

@@ -2,11 +2,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/tensor/backend.ts";
 import { createNet, type NetType } from "../../lib/nets/net.ts";
-import { createOptimizer } from "../../lib/ebm/optim.ts";
-import { paramGrads } from "../../lib/ebm/grads.ts";
-import { PersistentBank } from "../../lib/ebm/init.ts";
-import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint, readTorchStateDict, saveCheckpoint } from "../../lib/ebm/checkpoint.ts";
-import { readSafetensors } from "../../lib/util/safetensors.ts";
+import { NetAndOptimizer } from "../../lib/train/model.ts";
+import { decodeCheckpoint, encodeCheckpoint, readBankFile, readCheckpoint, readTorchStateDict, writeBankFile, writeCheckpoint } from "../../lib/artifacts/checkpoint.ts";
+import { encodeSafetensors, readSafetensors } from "../../lib/util/safetensors.ts";
 import { Random } from "../../lib/util/random.ts";
 import { assert, assertClose, assertEquals, assertThrowsAsync } from "../assert.ts";
 
@@ -30,47 +28,63 @@ for (const [type, nf] of [["toy", 32], ["vanilla", 8], ["nonlocal", 8]] as [NetT
 }
 
 Deno.test("checkpoint round trip: weights, Adam state, bank, iteration, seed, config; resumed step is identical", async () => {
-  const net = createNet("toy", {}, 3);
-  const opt = createOptimizer("adam", net.params, { lr: 1e-3 });
+  const model = new NetAndOptimizer(createNet("toy", { n_c: 2, n_f: 32 }, 3), "adam");
   const x = tf.tensor(new Random(1).normalArray(16), [8, 2]);
-  const loss = () => tf.mean(net.energy(x)) as tf.Scalar;
-  const stepOnce = (o = opt) => {
-    const { grads } = paramGrads(net, loss);
-    o.step(grads);
-    tf.dispose(Object.values(grads));
-  };
-  stepOnce();
-  stepOnce();
-  const bank = PersistentBank.uniform(5, [2], new Random(4));
+  const neg = tf.tensor(new Random(2).normalArray(16), [8, 2]);
+  model.step(x, neg, 0, 1e-3);
+  model.step(x, neg, 0, 1e-3);
+  const bank = new Random(4).uniformArray(10, -1, 1);
   const dir = await Deno.makeTempDir();
-  const path = `${dir}/ck.safetensors`;
-  await saveCheckpoint(path, { net, optimizer: opt, bank, iteration: 2, seed: 77, config: { lr_init: 1e-3 } });
-  const ck = await loadCheckpoint(path);
-  assertEquals([ck.netType, ck.size, ck.iteration, ck.seed, ck.config], ["toy", { n_c: 3, n_f: 32 }, 2, 77, { lr_init: 1e-3 }], "metadata");
-  assertEquals(Array.from(ck.bank!.states), Array.from(bank.states), "bank");
-  assertEquals([ck.optimizer!.type, ck.optimizer!.step, ck.optimizer!.lr], ["adam", 2, 1e-3], "optimiser");
+  const meta = { iteration: 2, seed: 77, config: { lr_init: 1e-3 }, net_type: "toy" as const, n_f: 32 };
+  await writeCheckpoint(`${dir}/ck.safetensors`, model.stateTensors(), meta);
+  await writeBankFile(`${dir}/bank.safetensors`, bank, [5, 2], meta);
+  const ck = await readCheckpoint(`${dir}/ck.safetensors`);
+  assertEquals([ck.shape, ck.iteration, ck.seed, ck.config], [{ net_type: "toy", n_c: 2, n_f: 32 }, 2, 77, { lr_init: 1e-3 }], "metadata");
+  assertEquals(Array.from((await readBankFile(`${dir}/bank.safetensors`, 2)).states), Array.from(bank), "bank");
+  assertEquals(ck.optimizer!.step, 2, "optimiser step");
   // Continue both the original and a restored copy by one step: identical weights.
-  const net2 = createNet(ck.netType, ck.size, 999);
-  net2.loadStateDict(ck.stateDict);
-  const opt2 = createOptimizer(ck.optimizer!.type, net2.params, { lr: ck.optimizer!.lr });
-  opt2.loadStateDict(ck.optimizer!.stateDict, ck.optimizer!.lr, ck.optimizer!.step);
-  stepOnce();
-  const { grads } = paramGrads(net2, () => tf.mean(net2.energy(x)) as tf.Scalar);
-  opt2.step(grads);
-  tf.dispose(Object.values(grads));
-  const a = net.stateDict(), b = net2.stateDict();
+  const model2 = new NetAndOptimizer(createNet(ck.shape.net_type, ck.shape, 999), "adam");
+  model2.restore(model.stateTensors(), "the original");
+  const restored = new NetAndOptimizer(createNet(ck.shape.net_type, ck.shape, 999), "adam");
+  restored.net.loadStateDict(ck.stateDict);
+  restored.optimizer.loadStateDict(ck.optimizer!.stateDict, 0, ck.optimizer!.step);
+  model.step(x, neg, 0, 1e-3);
+  restored.step(x, neg, 0, 1e-3);
+  const a = model.net.stateDict(), b = restored.net.stateDict();
   for (const k of Object.keys(a)) assertEquals(Array.from(b[k].data), Array.from(a[k].data), `resumed ${k}`);
   await Deno.remove(dir, { recursive: true });
-  tf.dispose(x);
-  [opt, opt2].forEach((o) => o.dispose());
-  [net, net2].forEach((n) => n.dispose());
+  tf.dispose([x, neg]);
+  for (const m of [model, model2, restored]) {
+    m.optimizer.dispose();
+    m.net.dispose();
+  }
+});
+
+Deno.test("checkpoint net shape: metadata wins and must match the config; files without metadata take the config's; neither is an error naming file and field", async () => {
+  const model = new NetAndOptimizer(createNet("vanilla", { n_c: 1, n_f: 8 }, 3), "adam");
+  const bytes = encodeCheckpoint(model.stateTensors(), { iteration: 1, seed: 1, config: {}, net_type: "vanilla", n_c: 1, n_f: 8 });
+  assertEquals(decodeCheckpoint(bytes, "'a.safetensors'").shape, { net_type: "vanilla", n_c: 1, n_f: 8 }, "from metadata");
+  assertEquals(decodeCheckpoint(bytes, "'a.safetensors'", { net_type: "vanilla", n_c: 1, n_f: 8 }).shape.n_f, 8, "agreeing config");
+  await assertThrowsAsync(async () => decodeCheckpoint(bytes, "'a.safetensors'", { n_f: 16 }, "config"), "'a.safetensors'", "metadata field 'n_f' is 8 but config 'n_f' is 16");
+  // A converted PyTorch state_dict: bare keys, no metadata.
+  const bare = encodeSafetensors(Object.fromEntries(Object.entries(model.net.stateDict()).map(([k, v]) => [k, { dtype: "F32" as const, shape: v.shape, data: v.data }])));
+  const ck = decodeCheckpoint(bare, "'torch.safetensors'", { net_type: "vanilla", n_c: 1, n_f: 8 });
+  assertEquals([ck.shape, ck.iteration, ck.optimizer], [{ net_type: "vanilla", n_c: 1, n_f: 8 }, null, null], "shape from the config");
+  const net = createNet(ck.shape.net_type, ck.shape);
+  net.loadStateDict(ck.stateDict, "'torch.safetensors'");
+  await assertThrowsAsync(async () => decodeCheckpoint(bare, "'torch.safetensors'", { net_type: "vanilla", n_f: 8 }), "'torch.safetensors'", "metadata field 'n_c' is missing");
+  await assertThrowsAsync(async () => decodeCheckpoint(bare, "'torch.safetensors'"), "metadata field 'net_type' is missing");
+  net.dispose();
+  model.optimizer.dispose();
+  model.net.dispose();
 });
 
 Deno.test("bad checkpoints and state_dicts fail naming the problem", async () => {
   const net = createNet("toy", {}, 3);
-  const bytes = encodeCheckpoint({ net, iteration: 1, seed: 1, config: {} });
+  const tensors = Object.fromEntries(Object.entries(net.stateDict()).map(([k, v]) => [`net.${k}`, { dtype: "F32" as const, shape: v.shape, data: v.data }]));
+  const bytes = encodeCheckpoint(tensors, { iteration: 1, seed: 1, config: {}, net_type: "toy", n_f: 32 });
   const ck = decodeCheckpoint(bytes);
-  assert(ck.optimizer === null && ck.bank === null, "no optimiser or bank saved");
+  assert(ck.optimizer === null, "no optimiser saved");
   const broken = { ...ck.stateDict };
   delete broken["f.8.bias"];
   await assertThrowsAsync(async () => net.loadStateDict(broken, "'x.safetensors'"), "'x.safetensors'", "missing key(s) f.8.bias");

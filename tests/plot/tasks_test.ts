@@ -70,12 +70,15 @@ Deno.test("plot tasks fail clearly when no upstream wrote their input", async ()
     } finally {
       await t.dispose();
     }
-    await Deno.writeTextFile(join(project.inputs.train.dir, "metrics.jsonl"), '{"iter":1,"d_t":1,"r_t":2}\n{"iter":2,"d_t":"x","r_t":2}\n');
-    const bad = await makeTestContext(plotDiagnostics.config.parse({}), { inputs: [project.inputs.train] });
-    try {
-      await assertThrowsAsync(() => plotDiagnostics.run(bad.ctx), "metrics.jsonl' line 2", "'d_t'");
-    } finally {
-      await bad.dispose();
+    const good = '{"iter":1,"d_t":1,"r_t":2,"lr":0.1,"seconds":1}\n';
+    for (const [line, field] of [['{"iter":2,"d_t":"x","r_t":2,"lr":0.1,"seconds":1}', "'d_t'"], ['{"iter":2,"d_t":1,"lr":0.1,"seconds":1}', "'r_t'"]]) {
+      await Deno.writeTextFile(join(project.inputs.train.dir, "metrics.jsonl"), `${good}${line}\n`);
+      const bad = await makeTestContext(plotDiagnostics.config.parse({}), { inputs: [project.inputs.train] });
+      try {
+        await assertThrowsAsync(() => plotDiagnostics.run(bad.ctx), "metrics.jsonl' line 2", field);
+      } finally {
+        await bad.dispose();
+      }
     }
   } finally {
     await project.dispose();

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrowsAsync } from "../assert.ts";
 import { runTrainingLoop, STATE_FILE, type LoopOptions } from "../../lib/train/loop.ts";
-import { parseMetricsJsonl } from "../../lib/train/metrics_log.ts";
+import { parseMetricsJsonl } from "../../lib/artifacts/metrics_log.ts";
 import { exists } from "../../lib/util/fs.ts";
 import { FakeProblem } from "./fake_problem.ts";
 

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrowsAsync } from "../assert.ts";
-import { MetricsLog, parseMetricsJsonl } from "../../lib/train/metrics_log.ts";
+import { MetricsLog, parseMetricsJsonl } from "../../lib/artifacts/metrics_log.ts";
 
 const rec = (iter: number) => ({ iter, d_t: iter / 10, r_t: 1, lr: 1e-4, seconds: 0.1 });
 

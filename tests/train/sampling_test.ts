@@ -60,7 +60,7 @@ Deno.test("eval-sample / longrun-sample: ULA and MALA from data, uniform and the
     }
     const wrong = await contextWithResume(EvalSampleConfig.parse({ im_ch: 1, n_f: 4 }), [data, trainInput]);
     try {
-      await assertThrowsAsync(() => runSampling(wrong.ctx), "'n_f'", "n_f 2");
+      await assertThrowsAsync(() => runSampling(wrong.ctx), "checkpoint.safetensors': metadata field 'n_f' is 2", "'n_f' is 4");
     } finally {
       await wrong.dispose();
     }

@@ -2,7 +2,7 @@ import { assert, assertEquals, assertThrowsAsync } from "../assert.ts";
 import { initBackend } from "../../lib/tensor/backend.ts";
 import { TrainEbmConfig } from "../../lib/train/config.ts";
 import { trainEbm } from "../../tasks/train-ebm.ts";
-import { parseMetricsJsonl } from "../../lib/train/metrics_log.ts";
+import { parseMetricsJsonl } from "../../lib/artifacts/metrics_log.ts";
 import { readSafetensors } from "../../lib/util/safetensors.ts";
 import { exists } from "../../lib/util/fs.ts";
 import { streamFor } from "../../lib/train/streams.ts";

@@ -2,7 +2,7 @@ import { assert, assertEquals, assertThrowsAsync } from "../assert.ts";
 import { initBackend } from "../../lib/tensor/backend.ts";
 import { TrainToyConfig } from "../../lib/train/config.ts";
 import { trainToy } from "../../tasks/train-toy.ts";
-import { parseMetricsJsonl } from "../../lib/train/metrics_log.ts";
+import { parseMetricsJsonl } from "../../lib/artifacts/metrics_log.ts";
 import { readJson } from "../../lib/util/fs.ts";
 import { contextWithResume } from "./helpers.ts";
 

@@ -1,10 +1,11 @@
 /**
- * The per-iteration training log `metrics.jsonl`: one JSON object per line,
+ * The per-iteration training log `metrics.jsonl` (owner of its schema, writer and readers): one
+ * JSON object per line,
  * `{ "iter", "d_t", "r_t", "lr", "seconds" }` (iterations from 1; `lr` is the learning rate used
  * by that iteration's step; `seconds` the wall time of the iteration's training work, logging
  * excluded). Lines are appended as training
  * goes so a crash keeps everything logged; on resume the log is cut back to the checkpoint's
- * iteration.
+ * iteration. A missing field is an error naming the file, the line and the field.
  *
  * @example
  * ```ts
@@ -16,6 +17,9 @@
  * ```
  * @module
  */
+
+/** The file name training steps write the log under. */
+export const METRICS_LOG_FILE = "metrics.jsonl";
 
 /** One line of metrics.jsonl. */
 export interface IterationRecord {
@@ -102,4 +106,27 @@ export class MetricsLog {
       // already closed
     }
   }
+}
+
+/** Per-iteration series of a training run, as the figure functions take them. */
+export interface TrainingSeries {
+  iterations: Float64Array;
+  d: Float64Array;
+  r: Float64Array;
+}
+
+/**
+ * Reads `metrics.jsonl` as series (null values, written for non-finite numbers, become NaN);
+ * a log with no iterations is an error.
+ *
+ * @example
+ * ```ts ignore
+ * const { iterations, d, r } = await readTrainingSeries("outputs/anatomy-toy/gmm-convergent/metrics.jsonl");
+ * ```
+ */
+export async function readTrainingSeries(path: string): Promise<TrainingSeries> {
+  const records = parseMetricsJsonl(await Deno.readTextFile(path), path);
+  if (records.length === 0) throw new Error(`Cannot read '${path}': no iterations recorded`);
+  const column = (pick: (r: IterationRecord) => number | null) => Float64Array.from(records, (r) => pick(r) ?? NaN);
+  return { iterations: column((r) => r.iter), d: column((r) => r.d_t), r: column((r) => r.r_t) };
 }
