@@ -54,7 +54,7 @@ function requirePipeline(args: CliArgs): string {
 function planOptions(args: CliArgs, root: string, withSelection: boolean) {
   return {
     root, pipeline: requirePipeline(args), profile: args.profile, sets: args.sets, seed: args.seed, backend: args.backend,
-    force: withSelection ? args.force : false, only: withSelection ? args.only : undefined, until: withSelection ? args.until : undefined,
+    force: withSelection ? args.force : false, restart: withSelection ? args.restart : false, only: withSelection ? args.only : undefined, until: withSelection ? args.until : undefined,
   };
 }
 
@@ -158,7 +158,13 @@ async function commandPipeline(args: CliArgs, root: string): Promise<number> {
     for (const note of plan.seedNotes) reporter.note(`  ${note}`);
     for (const id of selected) if (plan.steps[id].stale) reporter.note(`  ${id}: ${plan.steps[id].reasons.join("; ")}`);
     const outcomes = await executePlan(plan, { jobs, poolThreads: args.jobs ?? availableParallelism(), keepGoing: args.keepGoing, reporter, signal: interrupt.signal });
-    await writeLockFile(root, buildLock(plan, outcomes, started));
+    try {
+      await writeLockFile(root, buildLock(plan, outcomes, started));
+    } catch (e) {
+      reporter.close();
+      err(`error: Cannot write outputs/${name}/pipeline.lock.json: ${(e as Error).message}; the steps' outputs are stored, but this run is not recorded (status and the report still show the previous run)\n`);
+      return 1;
+    }
     try {
       const report = await finalizeReport(root, plan, outcomes);
       if (report) reporter.note(`report: ${relative(root, report)}`);

@@ -20,6 +20,8 @@ export interface CliArgs {
   profile: string | null;
   sets: string[];
   force: boolean | string[];
+  /** `--restart` (every selected step) or `--restart=<step>`: drop saved state, then run as forced. */
+  restart: boolean | string[];
   only?: string[];
   until?: string[];
   dryRun: boolean;
@@ -33,12 +35,12 @@ export interface CliArgs {
 }
 
 const valueFlags = new Set(["--root", "--profile", "--set", "--only", "--until", "--jobs", "--seed", "--backend", "--format"]);
-const boolFlags = new Set(["--dry-run", "--keep-going", "--json", "--help", "-h", "--force"]);
+const boolFlags = new Set(["--dry-run", "--keep-going", "--json", "--help", "-h", "--force", "--restart"]);
 
 /** Parses `argv` (subcommand first). */
 export function parseCliArgs(argv: string[]): CliArgs {
   const args: CliArgs = {
-    command: argv[0] ?? "", pipeline: null, root: Deno.cwd(), profile: null, sets: [], force: false,
+    command: argv[0] ?? "", pipeline: null, root: Deno.cwd(), profile: null, sets: [], force: false, restart: false,
     dryRun: false, jobs: null, keepGoing: false, json: false, format: "mermaid", help: false,
   };
   for (let i = 1; i < argv.length; i++) {
@@ -51,9 +53,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
     const eq = arg.indexOf("=");
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     let value: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
-    if (flag === "--force") {
-      if (value === undefined) args.force = true;
-      else if (args.force !== true) args.force = [...(args.force || []), value];
+    if (flag === "--force" || flag === "--restart") {
+      const key = flag === "--force" ? "force" : "restart";
+      if (value === undefined) args[key] = true;
+      else if (args[key] !== true) args[key] = [...(args[key] || []), value];
       continue;
     }
     if (boolFlags.has(flag)) {
@@ -99,7 +102,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
 
 /** Usage text. */
 export const usage = `Usage:
-  deno task pipeline <name> [--profile P] [--set k=v]… [--set step.k=v]… [--force[=step]] [--only step]
+  deno task pipeline <name> [--profile P] [--set k=v]… [--set step.k=v]… [--force[=step]] [--restart[=step]] [--only step]
                             [--until step] [--dry-run] [--jobs N] [--keep-going] [--json] [--seed N]
                             [--backend auto|tensorflow|native|wasm|cpu] [--root DIR]
   deno task status <name> [--profile P] [--set k=v]… [--json] [--root DIR]   exit 1 when anything is stale
@@ -110,6 +113,8 @@ export const usage = `Usage:
 
   --force re-runs every selected step; --force=<step> re-runs that step only (its downstream keeps its
   cached output: fingerprints describe inputs, and a forced step's inputs did not change).
+  --restart[=<step>] is --force that first drops the step's saved state (outputs/.cache/resume-…), so a
+  long step starts over instead of resuming (e.g. after it diverged).
   --only <step> runs just that step (its upstream must have cached outputs); --until <step> runs it and
   everything it needs. --set key=value applies to every step whose task has 'key'; --set step.key=value
   to one step. Exit codes: 0 ok, 1 a step failed / something is stale (status), 2 invalid input, 130 interrupted.

@@ -19,7 +19,7 @@ import type { z } from "zod";
 import type { TaskDefinition } from "../task.ts";
 import { UserError } from "./errors.ts";
 import type { PipelineSpec, StepSpec } from "./pipeline_file.ts";
-import { locate, parseYamlSource, type YamlSource } from "./yaml_source.ts";
+import { locate, readYamlFile, type YamlSource } from "./yaml_source.ts";
 import { describeIssue, formatValue } from "./zod_issues.ts";
 
 /** One `--set` argument: `key=value` (every step whose task has `key`) or `step.key=value`. */
@@ -109,14 +109,14 @@ async function readConfigFile(root: string, path: string, where: string, cache: 
   let promise = cache.get(rel);
   if (!promise) {
     promise = (async () => {
-      let text: string;
+      let src: YamlSource;
       try {
-        text = await Deno.readTextFile(join(root, rel));
+        src = await readYamlFile(join(root, rel), rel);
       } catch (e) {
         if (e instanceof Deno.errors.NotFound) throw new UserError(`Invalid ${where}: config file '${path}' does not exist`);
-        throw e;
+        if (e instanceof UserError) throw e;
+        throw new UserError(`Invalid ${where}: cannot read config file '${path}': ${(e as Error).message}`);
       }
-      const src = parseYamlSource(rel, text);
       if (src.value !== null && !isPlainObject(src.value)) {
         throw new UserError(`Invalid ${rel}:1:1: a config file must be a mapping of key: value, got ${formatValue(src.value)}`);
       }

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { exists, readJson } from "../util/fs.ts";
 import type { StepInput } from "../task.ts";
 import type { Plan, PlannedStep } from "./plan.ts";
@@ -146,6 +146,18 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   return outcomes;
 }
 
+/** When a failed step left saved state: where it is, and how to start over instead of resuming. */
+async function savedStateHint(resume: string, stepId: string): Promise<string> {
+  try {
+    for await (const _ of Deno.readDir(resume)) {
+      return ` (its saved state in outputs/.cache/${basename(resume)} stays and the next run resumes from it; --restart=${stepId} drops it and starts over)`;
+    }
+  } catch {
+    // no saved state
+  }
+  return "";
+}
+
 async function runOne(plan: Plan, step: PlannedStep, options: ExecuteOptions, signal: AbortSignal): Promise<StepOutcome> {
   const { root, pipeline } = plan;
   const { reporter } = options;
@@ -158,6 +170,7 @@ async function runOne(plan: Plan, step: PlannedStep, options: ExecuteOptions, si
   }
   const tmp = await createTempDir(root);
   const resume = resumeDir(root, step.fingerprint);
+  if (step.restart) await Deno.remove(resume, { recursive: true }).catch(() => {});
   await Deno.mkdir(resume, { recursive: true });
   const inputs: StepInput[] = step.spec.needs.map((n) => ({ id: n, task: plan.steps[n].task.name, dir: entryDir(root, plan.steps[n].fingerprint) }));
   const result = await runStepProcess({
@@ -188,8 +201,9 @@ async function runOne(plan: Plan, step: PlannedStep, options: ExecuteOptions, si
   if (!result.ok) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     await unlinkStep(root, pipeline.name, step.id);
-    reporter.stepEnd(step.id, "failed", seconds, result.error ?? "");
-    return { status: "failed", started: startedAt.toISOString(), seconds, manifest: null, metrics: null, error: result.error };
+    const error = (result.error ?? "") + await savedStateHint(resume, step.id);
+    reporter.stepEnd(step.id, "failed", seconds, error);
+    return { status: "failed", started: startedAt.toISOString(), seconds, manifest: null, metrics: null, error };
   }
   try {
     // A forced run replaces the entry it planned against, and only that one (see store.ts).

@@ -31,7 +31,7 @@
 import { z } from "zod";
 import { join } from "node:path";
 import { UserError } from "./errors.ts";
-import { locate, parseYamlSource, type YamlSource } from "./yaml_source.ts";
+import { locate, readYamlFile, type YamlSource } from "./yaml_source.ts";
 import { describeIssue } from "./zod_issues.ts";
 
 const idPattern = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
@@ -85,14 +85,14 @@ export interface PipelineSpec {
 export async function loadPipelineFile(root: string, name: string): Promise<PipelineSpec> {
   if (!idPattern.test(name)) throw new UserError(`Cannot load pipeline '${name}': a pipeline name uses letters, digits, '_' and '-' only`);
   const file = `pipelines/${name}.yaml`;
-  let text: string;
+  let source: YamlSource;
   try {
-    text = await Deno.readTextFile(join(root, file));
+    source = await readYamlFile(join(root, file), file);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new UserError(`Cannot load pipeline '${name}': ${file} does not exist under ${root}`);
-    throw e;
+    if (e instanceof UserError) throw e;
+    throw new UserError(`Cannot read ${file}: ${(e as Error).message}`);
   }
-  const source = parseYamlSource(file, text);
   const parsed = pipelineSchema.safeParse(source.value ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -45,6 +45,8 @@ export interface PlanOptions {
   backend?: string;
   /** `--force` (true = every selected step) or `--force=<step>` ids. */
   force?: boolean | string[];
+  /** `--restart` (true = every selected step) or `--restart=<step>` ids: forced, with saved state dropped. */
+  restart?: boolean | string[];
   /** `--only` ids: run just these steps (their upstream must be fresh). */
   only?: string[];
   /** `--until` ids: run these steps and what they need. */
@@ -68,6 +70,8 @@ export interface PlannedStep {
   /** In the `--only` / `--until` selection (all steps when there is none). */
   selected: boolean;
   forced: boolean;
+  /** `--restart`: its saved resume state is dropped before it runs (implies forced). */
+  restart: boolean;
   /** Will (re)run: selected and (forced or no fresh entry). */
   stale: boolean;
   /** Why it is stale (empty when fresh). */
@@ -117,6 +121,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
   checkStepNames(pipeline, options.only, "--only");
   checkStepNames(pipeline, options.until, "--until");
   if (Array.isArray(options.force)) checkStepNames(pipeline, options.force, "--force");
+  if (Array.isArray(options.restart)) checkStepNames(pipeline, options.restart, "--restart");
   const sets: SetArg[] = options.sets.map((s) => parseSetArg(s, stepIds));
 
   const graph = await ModuleGraph.create(root, runnerConfigPath, join(storeDir(root), "imports-cache.json"));
@@ -240,9 +245,10 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     const manifest = entry.state === "fresh" ? entry.manifest : null;
     const damaged = entry.state === "damaged" ? { problems: entry.problems, id: entry.id } : null;
     const selected = selection.has(id);
-    const forced = selected && (options.force === true || (Array.isArray(options.force) && options.force.includes(id)));
+    const restart = selected && (options.restart === true || (Array.isArray(options.restart) && options.restart.includes(id)));
+    const forced = restart || (selected && (options.force === true || (Array.isArray(options.force) && options.force.includes(id))));
     const stale = selected && (forced || manifest === null);
-    steps[id] = { id, spec, task: info, config, seed, fields, fingerprint, manifest, damaged, selected, forced, stale, reasons: [] };
+    steps[id] = { id, spec, task: info, config, seed, fields, fingerprint, manifest, damaged, selected, forced, restart, stale, reasons: [] };
   }
   await hasher.save();
   await infoCache.save();
@@ -250,7 +256,8 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
 
   for (const id of order) {
     const step = steps[id];
-    if (step.forced) step.reasons = ["forced"];
+    if (step.restart) step.reasons = ["restarted (saved state dropped)"];
+    else if (step.forced) step.reasons = ["forced"];
     else if (step.damaged) step.reasons = [`damaged cached output (${step.damaged.problems.join("; ")})`];
     else if (step.manifest === null) {
       const last = previous?.steps[id];

@@ -23,6 +23,12 @@ export interface YamlSource {
   value: unknown;
 }
 
+/** Largest pipeline or config file read (bytes); larger ones are refused before parsing. */
+export const MAX_YAML_BYTES = 1 << 20;
+
+/** Alias expansions allowed in one file (the `yaml` package's default guard against alias bombs). */
+const MAX_ALIAS_COUNT = 100;
+
 /** Parses `text`; throws a {@link UserError} naming `file:line:col` when it is not valid YAML. */
 export function parseYamlSource(file: string, text: string): YamlSource {
   const lineCounter = new LineCounter();
@@ -33,7 +39,57 @@ export function parseYamlSource(file: string, text: string): YamlSource {
     const firstLine = err.message.split("\n")[0];
     throw new UserError(`Cannot parse ${file}:${pos.line}:${pos.col}: invalid YAML (${firstLine})`);
   }
-  return { file, doc, lineCounter, value: doc.toJS() };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // The yaml package stops alias bombs ("billion laughs") with a ReferenceError.
+    throw new UserError(`Cannot parse ${file}: its aliases expand too far (${(e as Error).message}); write the values out instead of nesting *aliases`);
+  }
+  return { file, doc, lineCounter, value };
+}
+
+/** Byte offset of the first invalid UTF-8 sequence in `bytes`, or -1 when it is all valid. */
+export function invalidUtf8Offset(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    const n = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) {
+      const c = bytes[i + k];
+      let lo = 0x80, hi = 0xbf;
+      if (k === 1 && b === 0xe0) lo = 0xa0; // no overlong 3-byte forms
+      if (k === 1 && b === 0xed) hi = 0x9f; // no UTF-16 surrogates
+      if (k === 1 && b === 0xf0) lo = 0x90; // no overlong 4-byte forms
+      if (k === 1 && b === 0xf4) hi = 0x8f; // nothing above U+10FFFF
+      if (c === undefined || c < lo || c > hi) return i;
+    }
+    i += n + 1;
+  }
+  return -1;
+}
+
+/**
+ * Reads and parses a pipeline or config file: `display` is the path shown in messages. Refuses,
+ * with a {@link UserError} naming the file, files over {@link MAX_YAML_BYTES}, bytes that are not
+ * UTF-8 (with the byte offset and line), invalid YAML and alias bombs. A missing file throws
+ * `Deno.errors.NotFound` for the caller to word.
+ */
+export async function readYamlFile(path: string, display: string): Promise<YamlSource> {
+  const info = await Deno.stat(path);
+  if (info.size > MAX_YAML_BYTES) {
+    throw new UserError(`Cannot read ${display}: the file has ${info.size} bytes; pipeline and config files may have at most ${MAX_YAML_BYTES} (1 MiB)`);
+  }
+  const bytes = await Deno.readFile(path);
+  const bad = invalidUtf8Offset(bytes);
+  if (bad >= 0) {
+    let line = 1, lineStart = 0;
+    for (let i = 0; i < bad; i++) if (bytes[i] === 0x0a) line++, lineStart = i + 1;
+    const hex = Array.from(bytes.subarray(bad, bad + 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
+    throw new UserError(`Cannot read ${display}: invalid UTF-8 at byte ${bad} (line ${line}, byte ${bad - lineStart + 1} of the line: ${hex}); save the file as UTF-8`);
+  }
+  return parseYamlSource(display, new TextDecoder().decode(bytes));
 }
 
 /**

@@ -74,7 +74,9 @@ export class TrainingDivergedError extends Error {
   constructor(readonly iteration: number, detail: string, lastGood: number) {
     super(
       `Training diverged at iteration ${iteration}: ${detail}` +
-        (lastGood > 0 ? ` (the last good checkpoint, iteration ${lastGood}, stays in the resume directory)` : " (no checkpoint was written before)"),
+        (lastGood > 0
+          ? ` (the last good checkpoint, iteration ${lastGood}, stays in the resume directory; a plain re-run resumes from it and may diverge again: change the config, or re-run with --restart=<step> to start over)`
+          : " (no checkpoint was written before)"),
     );
   }
 }
