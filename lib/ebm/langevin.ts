@@ -19,6 +19,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { EnergyNet } from "../nets/net.ts";
 import { langevinUpdate } from "./langevin_update.ts";
+import { fusedChainStack, fusedShortRun } from "./langevin_chain.ts";
 
 /** Anything with a batched energy: an {@link EnergyNet}, or an analytic energy in tests. */
 export type EnergyModel = Pick<EnergyNet, "energy">;
@@ -135,7 +136,8 @@ export interface LangevinResult extends SamplerResult {
 /**
  * Short-run Langevin as in training (paper Algorithm 1): L steps of `x ← x − ∇f(x) + ε·N(0, I)`.
  * `records[i].energy` is the mean energy at the state the step started from. `x0` stays owned by
- * the caller; the result's `x` is a new tensor.
+ * the caller; the result's `x` is a new tensor. Dense nets (ToyNet) run the whole chain as one
+ * fused kernel where the backend has it (`langevin_chain.ts`; `EBM_FUSED_DENSE=0` turns it off).
  *
  * @example
  * ```ts
@@ -144,6 +146,9 @@ export interface LangevinResult extends SamplerResult {
  */
 export function shortRunLangevin(net: EnergyModel, x0: tf.Tensor, options: SamplerOptions): LangevinResult {
   checkOptions("Langevin", options);
+  // Dense nets (ToyNet) on a backend with the fused chain kernel: the whole chain in one call.
+  const stack = x0.rank === 2 && x0.dtype === "float32" ? fusedChainStack(net) : null;
+  if (stack) return fusedShortRun(stack, x0, options);
   const every = options.recordEvery ?? 1;
   const records: StepRecord[] = [];
   let x = x0, normSum = 0;

@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { conv, convLeakyRelu, dense, denseLeakyRelu, leakyRelu, maxPool2 } from "./ops.ts";
+import { conv, convLeakyRelu, dense, denseLeakyRelu, LEAK, leakyRelu, maxPool2 } from "./ops.ts";
 import { convSpec, dense1x1Spec, linearSpec, type ParamSpec } from "./params.ts";
 
 /** Network sizes: image channels and base feature width. */
@@ -28,6 +28,21 @@ export interface Architecture {
   /** Expected input shape without the batch axis. */
   inputShape: number[];
   energy(p: ParamMap, x: tf.Tensor): tf.Tensor1D;
+  /**
+   * For nets that are a plain stack of dense leaky-ReLU layers ending in one linear output
+   * (ToyNet): that stack, which fused samplers run without tfjs ops. Absent otherwise.
+   */
+  denseStack?(p: ParamMap): DenseStack;
+}
+
+/**
+ * A dense network `f(x) = h_{k−1}·w_{k−1} + b_{k−1}`, `h_0 = x`,
+ * `h_{l+1} = leakyRelu(h_l·w_l + b_l, slope)`: weights [in, out], biases [out], the last of width 1.
+ */
+export interface DenseStack {
+  weights: tf.Tensor2D[];
+  biases: tf.Tensor1D[];
+  slope: number;
 }
 
 function toy(size: NetSize): Architecture {
@@ -43,6 +58,14 @@ function toy(size: NetSize): Architecture {
         h = i < 4 ? denseLeakyRelu(h, w, b) : dense(h, w, b);
       }
       return tf.reshape(h, [-1]) as tf.Tensor1D;
+    },
+    denseStack(p) {
+      const layers = [0, 1, 2, 3, 4];
+      return {
+        weights: layers.map((i) => p[`f.${2 * i}.weight`] as tf.Tensor2D),
+        biases: layers.map((i) => p[`f.${2 * i}.bias`] as tf.Tensor1D),
+        slope: LEAK,
+      };
     },
   };
 }

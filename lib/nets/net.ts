@@ -14,10 +14,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../util/random.ts";
-import { ARCHITECTURES, type NetSize, type NetType, type ParamMap } from "./architectures.ts";
+import { ARCHITECTURES, type DenseStack, type NetSize, type NetType, type ParamMap } from "./architectures.ts";
 import { initTorchValues, internalShape, type ParamSpec, toInternal, toTorch } from "./params.ts";
 
-export type { NetSize, NetType } from "./architectures.ts";
+export type { DenseStack, NetSize, NetType } from "./architectures.ts";
 
 /** A PyTorch-layout state_dict: key → shape and float32 values. */
 export type StateDict = Record<string, { shape: number[]; data: Float32Array }>;
@@ -45,6 +45,11 @@ export interface EnergyNet {
   stateDict(): StateDict;
   /** Loads PyTorch-layout weights; every key must be present with its exact shape. */
   loadStateDict(sd: StateDict, source?: string): void;
+  /**
+   * The net as a plain dense leaky-ReLU stack (its live weight variables), for fused samplers;
+   * null for nets that are not one (the image nets).
+   */
+  denseStack(): DenseStack | null;
   /** Frees the variables. */
   dispose(): void;
 }
@@ -91,6 +96,7 @@ export function createNet(type: NetType, size: Partial<NetSize> = {}, seed = 0):
       return tf.tidy(() => arch.energy(map, x));
     },
     variables: () => params.map((p) => p.variable),
+    denseStack: () => arch.denseStack?.(map) ?? null,
     stateDict() {
       const out: StateDict = {};
       for (const p of params) out[p.key] = { shape: [...p.spec.torchShape], data: toTorch(p.spec, p.variable.dataSync() as Float32Array) };

@@ -79,3 +79,21 @@ export function isThinFilter(filterShape: readonly number[]): boolean {
   const [, , cin, cout] = filterShape;
   return filterShape.length === 4 && cin >= 1 && cin <= THIN_MAX_CIN && cout >= 4 && cout <= THIN_MAX_COUT && cout % 4 === 0;
 }
+
+/**
+ * A whole short-run training-Langevin chain of a dense leaky-ReLU network, as one kernel: `steps`
+ * applications of {@link LANGEVIN_UPDATE} with `grad = ∇x Σ f(x)`, where
+ * `f(x) = h_{k−1}·w_{k−1} + b_{k−1}`, `h_0 = x`, `h_{l+1} = leakyRelu(h_l·w_l + b_l, alpha)`
+ * (ToyNet is the paper's case: widths 2 → 32 → 64 → 64 → 64 → 1). Its reference composition is
+ * the per-step sampler (`shortRunLangevin`'s loop of energyAndGrad + LANGEVIN_UPDATE on the same
+ * weights and noise); a kernel matches it within 1e-5 relative per step (matrix products may sum
+ * in another order) and must not depend on its thread count.
+ * - inputs: `x` [N, D] float32 (the start), `noise` [steps, N, D] float32 (step s uses noise[s]),
+ *   `w0`, `b0`, …, `w{k−1}`, `b{k−1}`: weights [in, out] and biases [out], widths chaining from D
+ *   to 1
+ * - attrs: `epsilon` (finite), `alpha` (the negative slope, ≥ 0), `layers` (k ≥ 1), `steps` (≥ 0)
+ * - outputs: `[next, stats]`: next [N, D] (the state after the last step), stats [steps, 2]: per
+ *   step, the mean energy at the state the step started from and the mean per-image ‖∇f‖₂ there
+ *   (as LANGEVIN_UPDATE's stats).
+ */
+export const DENSE_LANGEVIN_CHAIN = "EbmDenseLangevinChain";

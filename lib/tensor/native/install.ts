@@ -36,7 +36,14 @@ import {
 import { makeConvBiasLeakyRelu, makeLeakyReluGradFromOutput } from "./kernels/fused_layer.ts";
 import { makeLangevinUpdate } from "./kernels/langevin_update.ts";
 import { makeDenseBiasLeakyRelu } from "./kernels/fused_dense.ts";
-import { CONV_BIAS_LEAKY_RELU, DENSE_BIAS_LEAKY_RELU, LANGEVIN_UPDATE, LEAKY_RELU_GRAD_FROM_OUTPUT } from "../kernels/kernel_names.ts";
+import { makeDenseLangevinChain } from "./kernels/dense_langevin_chain.ts";
+import {
+  CONV_BIAS_LEAKY_RELU,
+  DENSE_BIAS_LEAKY_RELU,
+  DENSE_LANGEVIN_CHAIN,
+  LANGEVIN_UPDATE,
+  LEAKY_RELU_GRAD_FROM_OUTPUT,
+} from "../kernels/kernel_names.ts";
 import { KernelProfile } from "./profile.ts";
 
 /** The tfjs backend name this module registers. */
@@ -69,6 +76,7 @@ export function nativeKernelFactories(): Record<string, (ctx: NativeContext) => 
     [LEAKY_RELU_GRAD_FROM_OUTPUT]: makeLeakyReluGradFromOutput,
     [LANGEVIN_UPDATE]: makeLangevinUpdate,
     [DENSE_BIAS_LEAKY_RELU]: makeDenseBiasLeakyRelu,
+    [DENSE_LANGEVIN_CHAIN]: makeDenseLangevinChain,
   };
 }
 

@@ -20,7 +20,7 @@ import { LANGEVIN_UPDATE } from "../../kernels/kernel_names.ts";
 const fround = Math.fround;
 
 /** tfjs cpu `Mean` of a float32 vector: each value divided by n and rounded, summed in float64, rounded. */
-function cpuMean(values: Float32Array): number {
+export function cpuMean(values: Float32Array): number {
   const n = values.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += fround(values[i] / n);
