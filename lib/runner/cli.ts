@@ -93,7 +93,7 @@ async function commandDag(args: CliArgs, root: string): Promise<number> {
   topologicalOrder(pipeline.steps, pipeline.source.file);
   const tasks: Record<string, string> = {};
   for (const [id, step] of Object.entries(pipeline.steps)) {
-    await loadTask(root, step.task, `${locate(pipeline.source, ["steps", id, "task"])}: steps.${id}.task`);
+    await loadTask(root, step.task, `${locate(pipeline.source, ["steps", step.group, "task"])}: steps.${step.group}.task`);
     tasks[id] = step.task;
   }
   out(args.format === "dot" ? renderDot(pipeline.steps, tasks, pipeline.name) : renderMermaid(pipeline.steps, tasks));

@@ -1,6 +1,6 @@
 /**
  * A step's effective config: task defaults ← config file(s) and inline values (in the order the
- * step lists them) ← profile overlay (`"*"` first, then the step's own) ← `--set` values. Unknown
+ * step lists them) ← profile overlay (`"*"` first, then the step's own) ← a matrix variant's values ← `--set` values. Unknown
  * top-level keys are errors, and every error names where the offending value came from (a
  * config file line, a pipeline file line, or the `--set` argument).
  *
@@ -142,7 +142,7 @@ export async function mergeStepConfig(input: MergeInput): Promise<MergedConfig> 
   const { root, pipeline, step, keys, profile, sets } = input;
   const cache = input.fileCache ?? new Map();
   const src = pipeline.source;
-  const stepWhere = locate(src, ["steps", step.id, "config"]);
+  const stepWhere = locate(src, ["steps", step.group, "config"]);
   const raw: Record<string, unknown> = {};
   const origins = new Map<string, Origin>();
   const apply = (values: Record<string, unknown>, originOf: (key: string) => Origin) => {
@@ -163,19 +163,23 @@ export async function mergeStepConfig(input: MergeInput): Promise<MergedConfig> 
       }
     }
   };
-  await applyParts(step.configParts, ["steps", step.id, "config"], `steps.${step.id}.config`);
+  await applyParts(step.configParts, ["steps", step.group, "config"], `steps.${step.group}.config`);
 
   if (profile !== null) {
     const overlay = pipeline.profiles[profile];
     const star = (overlay["*"]?.[0] ?? {}) as Record<string, unknown>;
     const starForStep = Object.fromEntries(Object.entries(star).filter(([k]) => keys === null || keys.has(k)));
     apply(starForStep, (k) => ({ src, path: ["profiles", profile, "*", k] }));
-    await applyParts(overlay[step.id] ?? [], ["profiles", profile, step.id], `profiles.${profile}.${step.id}`);
+    await applyParts(overlay[step.group] ?? [], ["profiles", profile, step.group], `profiles.${profile}.${step.group}`);
+    if (step.id !== step.group) await applyParts(overlay[step.id] ?? [], ["profiles", profile, step.id], `profiles.${profile}.${step.id}`);
   }
+  // A matrix variant's values (its `seed`, when the task has no such key, is the step's seed instead).
+  const matrix = Object.fromEntries(Object.entries(step.matrix ?? {}).filter(([k]) => k !== "seed" || keys === null || keys.has(k)));
+  apply(matrix, (k) => ({ src, path: ["steps", step.group, "matrix", k] }));
   for (const set of sets) {
     const top = set.key.split(".")[0];
     if (set.step === null && !(keys?.has(top) ?? false)) continue;
-    if (set.step !== null && set.step !== step.id) continue;
+    if (set.step !== null && set.step !== step.id && set.step !== step.group) continue;
     const nested = set.key.split(".").reduceRight<unknown>((acc, k) => ({ [k]: acc }), set.value) as Record<string, unknown>;
     apply(nested, () => ({ cli: set.text }));
   }
@@ -183,8 +187,12 @@ export async function mergeStepConfig(input: MergeInput): Promise<MergedConfig> 
   if (keys) {
     for (const k of Object.keys(raw)) {
       if (!keys.has(k)) {
-        const where = originText(origins.get(k), stepWhere, [], true);
+        const origin = origins.get(k);
+        const where = originText(origin, stepWhere, [], true);
         const known = [...keys].sort().join(", ");
+        if (origin && "src" in origin && origin.path[2] === "matrix") {
+          throw new UserError(`Invalid ${where}: steps.${step.group}.matrix.${k}: unknown field for task '${input.taskName}' (a matrix field is a config key or seed; known keys: ${known})`);
+        }
         throw new UserError(`Invalid ${where}: steps.${step.id}.config.${k}: unknown key for task '${input.taskName}' (known keys: ${known})`);
       }
     }

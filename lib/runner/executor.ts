@@ -172,7 +172,11 @@ async function runOne(plan: Plan, step: PlannedStep, options: ExecuteOptions, si
   const resume = resumeDir(root, step.fingerprint);
   if (step.restart) await Deno.remove(resume, { recursive: true }).catch(() => {});
   await Deno.mkdir(resume, { recursive: true });
-  const inputs: StepInput[] = step.spec.needs.map((n) => ({ id: n, task: plan.steps[n].task.name, dir: entryDir(root, plan.steps[n].fingerprint) }));
+  const inputs: StepInput[] = step.spec.needs.map((n) => {
+    const up = plan.steps[n];
+    const input: StepInput = { id: n, task: up.task.name, dir: entryDir(root, up.fingerprint) };
+    return up.spec.matrix ? { ...input, group: up.spec.group, matrix: up.spec.matrix } : input;
+  });
   const result = await runStepProcess({
     root,
     pipeline: pipeline.name,

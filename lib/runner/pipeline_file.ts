@@ -18,7 +18,26 @@
  *     config: [configs/demo/stats.yaml, { chunks: 4 }]   # a path, a mapping, or a list of both
  *     needs: [generate]
  *     seed: 3                     # optional per-step seed
+ *   train:
+ *     task: train-toy
+ *     matrix: { seed: [1, 2, 3], lr_init: [1e-4, 2e-4] }   # one step per combination
+ *   landscape: { task: plot-landscape, needs: [train], alongside: [train] }   # one per train variant
+ *   summary: { task: aggregate, needs: [train] }            # fan-in: receives all six variants
  * ```
+ *
+ * **Matrices.** A step with `matrix: { field: [values…], … }` expands into one step per
+ * combination (fields in file order, values in list order), with the id
+ * `<step>__<field>-<value>[__<field>-<value>…]`, e.g. `train__seed-1__lr_init-1e-4` (in values `.` is
+ * written `p` and a leading `-` `m`: `0.5` → `0p5`, `-1` → `m1`), so a variant id is a valid step id,
+ * output folder and `--set`/`--only` target. Each variant's config is the step's config with the
+ * matrix values applied after the profile overlay and before `--set`. A field must be a config
+ * key of the task (checked at plan time) or `seed` (the step's seed). A step id written in the file
+ * may not contain `__`. Downstream of a matrix step, `needs: [train]` **fans in**: the step gets
+ * every variant as an input (labelled with the variant id, the step id `train` as its group and its
+ * matrix values). Adding `alongside: [train]` instead **expands the step alongside** its upstream:
+ * one variant per variant of `train` (same suffix), each needing the matching variant. Profiles and
+ * `--set train.x=…`, `--only train`, `--until train`, `--force=train` address all variants of `train`;
+ * a variant id addresses one.
  *
  * @example
  * ```ts
@@ -38,13 +57,20 @@ const idPattern = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
 
 const configPart = z.union([z.string(), z.record(z.string(), z.unknown())]);
 
+const matrixValue = z.union([z.number(), z.string(), z.boolean()]);
+
 const stepSchema = z.strictObject({
   task: z.string().min(1),
   description: z.string().optional(),
   config: z.union([configPart, z.array(configPart)]).optional(),
   needs: z.array(z.string()).optional(),
   seed: z.number().int().optional(),
+  matrix: z.record(z.string(), z.array(matrixValue)).optional(),
+  alongside: z.array(z.string()).optional(),
 });
+
+/** Separates a step id from its matrix values in a variant id. */
+export const MATRIX_SEPARATOR = "__";
 
 const pipelineSchema = z.strictObject({
   name: z.string().optional(),
@@ -56,9 +82,13 @@ const pipelineSchema = z.strictObject({
     .refine((steps) => Object.keys(steps).length > 0, "a pipeline needs at least one step"),
 });
 
-/** One step as written in the pipeline file. */
+/** One step of the pipeline: as written in the file, or one variant of a step with a matrix. */
 export interface StepSpec {
   id: string;
+  /** The step's id as written in the pipeline file (equals `id` unless the step is a matrix variant). */
+  group: string;
+  /** A variant's matrix values (own or, with `alongside`, its upstream's); null for a plain step. */
+  matrix: Record<string, string | number | boolean> | null;
   task: string;
   description?: string;
   /** Config parts in merge order: a string is a path under `configs/`, an object inline values. */
@@ -76,8 +106,10 @@ export interface PipelineSpec {
   profiles: Record<string, Record<string, (string | Record<string, unknown>)[]>>;
   /** Profile chosen when none is given, by whether the backend runs on a GPU. */
   defaultProfile?: { gpu: string; cpu: string };
-  /** Steps in file order. */
+  /** Steps in file order, matrix steps expanded into their variants. */
   steps: Record<string, StepSpec>;
+  /** Step id as written → the ids it expanded into (itself for a plain step). */
+  groups: Record<string, string[]>;
   source: YamlSource;
 }
 
@@ -104,24 +136,12 @@ export async function loadPipelineFile(root: string, name: string): Promise<Pipe
   if (data.name !== undefined && data.name !== name) {
     throw new UserError(`Invalid ${locate(source, ["name"])}: name: expected '${name}' (the file name), got '${data.name}'`);
   }
-  const steps: Record<string, StepSpec> = {};
-  for (const [id, s] of Object.entries(data.steps)) {
-    const parts = s.config === undefined ? [] : Array.isArray(s.config) ? s.config : [s.config];
-    steps[id] = { id, task: s.task, description: s.description, configParts: parts, needs: s.needs ?? [], seed: s.seed };
-  }
-  for (const step of Object.values(steps)) {
-    step.needs.forEach((need, i) => {
-      if (!(need in steps)) {
-        throw new UserError(`Invalid ${locate(source, ["steps", step.id, "needs", i])}: steps.${step.id}.needs: unknown step '${need}'`);
-      }
-      if (need === step.id) throw new UserError(`Invalid ${locate(source, ["steps", step.id, "needs", i])}: steps.${step.id}.needs: a step cannot need itself`);
-    });
-  }
+  const { steps, groups } = expandSteps(data.steps, source);
   const profiles: PipelineSpec["profiles"] = {};
   for (const [profile, overlay] of Object.entries(data.profiles ?? {})) {
     profiles[profile] = {};
     for (const [stepId, parts] of Object.entries(overlay)) {
-      if (stepId !== "*" && !(stepId in steps)) {
+      if (stepId !== "*" && !(stepId in steps) && !(stepId in groups)) {
         throw new UserError(`Invalid ${locate(source, ["profiles", profile, stepId], true)}: profiles.${profile}.${stepId}: unknown step '${stepId}'`);
       }
       const list = Array.isArray(parts) ? parts : [parts];
@@ -137,5 +157,106 @@ export async function loadPipelineFile(root: string, name: string): Promise<Pipe
       throw new UserError(`Invalid ${locate(source, ["default_profile", kind])}: default_profile.${kind}: unknown profile '${chosen}' (profiles: ${Object.keys(profiles).join(", ") || "none"})`);
     }
   }
-  return { name, description: data.description, seed: data.seed, profiles, defaultProfile: data.default_profile, steps, source };
+  return { name, description: data.description, seed: data.seed, profiles, defaultProfile: data.default_profile, steps, groups, source };
+}
+
+/** A matrix value as it appears in a variant id: `0.5` → `0p5`, `-1` → `m1`, `true` → `true`. */
+export function matrixValueSlug(value: string | number | boolean): string | null {
+  const text = String(value).replace(/^-/, "m").replaceAll(".", "p");
+  return /^[A-Za-z0-9_-]+$/.test(text) && !text.includes(MATRIX_SEPARATOR) ? text : null;
+}
+
+/** The id of the variant of `id` with `values` (see the module doc). */
+export function variantId(id: string, values: Record<string, string | number | boolean>): string {
+  return [id, ...Object.entries(values).map(([k, v]) => `${k}-${matrixValueSlug(v)}`)].join(MATRIX_SEPARATOR);
+}
+
+type RawStep = z.infer<typeof stepSchema>;
+
+/** Expands matrix steps and resolves fan-in / alongside needs (see the module doc). */
+function expandSteps(raw: Record<string, RawStep>, source: YamlSource): { steps: Record<string, StepSpec>; groups: Record<string, string[]> } {
+  const where = (path: (string | number)[], atKey = false) => locate(source, ["steps", ...path], atKey);
+  for (const [id, s] of Object.entries(raw)) {
+    if (id.includes(MATRIX_SEPARATOR)) {
+      throw new UserError(`Invalid ${where([id], true)}: steps.${id}: '${MATRIX_SEPARATOR}' in a step id is reserved for matrix variants (${MATRIX_SEPARATOR.length} underscores)`);
+    }
+    for (const [field, values] of Object.entries(s.matrix ?? {})) {
+      if (values.length === 0) throw new UserError(`Invalid ${where([id, "matrix", field])}: steps.${id}.matrix.${field}: expected at least one value, got an empty list`);
+      if (!/^[A-Za-z0-9_]+$/.test(field)) throw new UserError(`Invalid ${where([id, "matrix", field], true)}: steps.${id}.matrix.${field}: a matrix field is a top-level config key (letters, digits, '_')`);
+      const seen = new Map<string, unknown>();
+      values.forEach((v, i) => {
+        const slug = matrixValueSlug(v);
+        if (slug === null) throw new UserError(`Invalid ${where([id, "matrix", field, i])}: steps.${id}.matrix.${field}[${i}]: value ${JSON.stringify(v)} cannot be part of a step id (use letters, digits, '_', '-', '.')`);
+        if (seen.has(slug)) throw new UserError(`Invalid ${where([id, "matrix", field, i])}: steps.${id}.matrix.${field}[${i}]: value ${JSON.stringify(v)} gives the same step id as ${JSON.stringify(seen.get(slug))}`);
+        seen.set(slug, v);
+      });
+    }
+    if (s.matrix && Object.keys(s.matrix).length === 0) throw new UserError(`Invalid ${where([id, "matrix"])}: steps.${id}.matrix: expected at least one field, got an empty mapping`);
+    if (s.matrix && s.alongside) throw new UserError(`Invalid ${where([id, "alongside"], true)}: steps.${id}: a step has either its own matrix or alongside, not both`);
+  }
+  const groups: Record<string, string[]> = {};
+  const variants: Record<string, Record<string, string | number | boolean>[]> = {};
+  const steps: Record<string, StepSpec> = {};
+  // Needs are resolved in dependency order, so an alongside upstream is expanded first.
+  const visiting = new Set<string>();
+  const visit = (id: string) => {
+    if (id in groups || visiting.has(id)) return;
+    visiting.add(id);
+    const s = raw[id];
+    (s.needs ?? []).forEach((need) => {
+      if (need in raw) visit(need);
+    });
+    let combos: Record<string, string | number | boolean>[] = [{}];
+    if (s.matrix) {
+      for (const [field, values] of Object.entries(s.matrix)) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [field]: v })));
+    } else if (s.alongside) {
+      s.alongside.forEach((up, i) => {
+        const at = where([id, "alongside", i]);
+        if (!(s.needs ?? []).includes(up)) throw new UserError(`Invalid ${at}: steps.${id}.alongside: '${up}' must also be in steps.${id}.needs`);
+        if (!(up in raw)) throw new UserError(`Invalid ${at}: steps.${id}.alongside: unknown step '${up}'`);
+        const upCombos = variants[up] ?? [{}];
+        if (upCombos.length === 1 && Object.keys(upCombos[0]).length === 0) throw new UserError(`Invalid ${at}: steps.${id}.alongside: step '${up}' has no matrix to expand alongside`);
+        if (i === 0) combos = upCombos;
+        else if (JSON.stringify(upCombos) !== JSON.stringify(combos)) {
+          throw new UserError(`Invalid ${at}: steps.${id}.alongside: '${up}' has another matrix than '${s.alongside![0]}' (alongside steps must share one)`);
+        }
+      });
+    }
+    const expanded = Object.keys(combos[0]).length > 0;
+    variants[id] = combos;
+    groups[id] = [];
+    for (const values of combos) {
+      const vid = expanded ? variantId(id, values) : id;
+      const needs: string[] = [];
+      for (const need of s.needs ?? []) {
+        if (!(need in raw) || !(need in groups)) {
+          needs.push(need); // unknown or a cycle: reported below / by topologicalOrder
+          continue;
+        }
+        if (s.alongside?.includes(need)) needs.push(variantId(need, values));
+        else needs.push(...groups[need]);
+      }
+      const parts = s.config === undefined ? [] : Array.isArray(s.config) ? s.config : [s.config];
+      const seed = expanded && typeof values.seed === "number" ? values.seed : s.seed;
+      steps[vid] = { id: vid, group: id, matrix: expanded ? values : null, task: s.task, description: s.description, configParts: parts, needs, seed };
+      groups[id].push(vid);
+    }
+    visiting.delete(id);
+  };
+  for (const id of Object.keys(raw)) visit(id);
+  // File order: each step's variants where the step was written.
+  const ordered: Record<string, StepSpec> = {};
+  for (const id of Object.keys(raw)) for (const vid of groups[id]) ordered[vid] = steps[vid];
+  for (const id of Object.keys(raw)) {
+    (raw[id].needs ?? []).forEach((need, i) => {
+      if (!(need in raw) && !(need in ordered)) throw new UserError(`Invalid ${where([id, "needs", i])}: steps.${id}.needs: unknown step '${need}'`);
+      if (need === id) throw new UserError(`Invalid ${where([id, "needs", i])}: steps.${id}.needs: a step cannot need itself`);
+    });
+  }
+  for (const step of Object.values(ordered)) {
+    for (const need of step.needs) {
+      if (!(need in ordered)) throw new UserError(`Invalid ${where([step.group, "needs"])}: steps.${step.group}.needs: matrix step '${need}' is part of a cycle`);
+    }
+  }
+  return { steps: ordered, groups };
 }

@@ -100,12 +100,17 @@ export interface Plan {
 }
 
 
-function checkStepNames(pipeline: PipelineSpec, ids: string[] | undefined, flag: string): void {
-  for (const id of ids ?? []) {
-    if (!(id in pipeline.steps)) {
-      throw new UserError(`Cannot use ${flag} ${id}: pipeline '${pipeline.name}' has no step '${id}' (steps: ${Object.keys(pipeline.steps).join(", ")})`);
-    }
-  }
+/**
+ * Checks step names given on the command line and expands a matrix step's name into its variants'
+ * ids (a variant id stays itself).
+ */
+function expandStepNames(pipeline: PipelineSpec, ids: string[] | undefined, flag: string): string[] | undefined {
+  if (ids === undefined) return undefined;
+  return ids.flatMap((id) => {
+    if (id in pipeline.steps) return [id];
+    if (id in pipeline.groups) return pipeline.groups[id];
+    throw new UserError(`Cannot use ${flag} ${id}: pipeline '${pipeline.name}' has no step '${id}' (steps: ${Object.keys(pipeline.steps).join(", ")})`);
+  });
 }
 
 /** Plans a run (see the module doc). Throws {@link UserError} for anything wrong in the inputs. */
@@ -118,15 +123,21 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     const known = Object.keys(pipeline.profiles);
     throw new UserError(`Cannot use --profile ${options.profile}: ${pipeline.source.file} defines ${known.length ? `only ${known.join(", ")}` : "no profiles"}`);
   }
-  checkStepNames(pipeline, options.only, "--only");
-  checkStepNames(pipeline, options.until, "--until");
-  if (Array.isArray(options.force)) checkStepNames(pipeline, options.force, "--force");
-  if (Array.isArray(options.restart)) checkStepNames(pipeline, options.restart, "--restart");
-  const sets: SetArg[] = options.sets.map((s) => parseSetArg(s, stepIds));
+  options = {
+    ...options,
+    only: expandStepNames(pipeline, options.only, "--only"),
+    until: expandStepNames(pipeline, options.until, "--until"),
+    force: Array.isArray(options.force) ? expandStepNames(pipeline, options.force, "--force") : options.force,
+    restart: Array.isArray(options.restart) ? expandStepNames(pipeline, options.restart, "--restart") : options.restart,
+  };
+  const sets: SetArg[] = options.sets.map((s) => parseSetArg(s, [...stepIds, ...Object.keys(pipeline.groups)]));
 
   const graph = await ModuleGraph.create(root, runnerConfigPath, join(storeDir(root), "imports-cache.json"));
   const infoCache = await TaskInfoCache.open(root);
-  const taskWhere = (id: string) => `${locate(pipeline.source, ["steps", id, "task"])}: steps.${id}.task`;
+  const taskWhere = (id: string) => {
+    const group = pipeline.steps[id].group;
+    return `${locate(pipeline.source, ["steps", group, "task"])}: steps.${group}.task`;
+  };
 
   // Per task: its code closure, a digest of that code, and its facts (imported only on a cache miss).
   interface TaskFacts {
@@ -158,6 +169,12 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
   };
   const facts: Record<string, TaskFacts> = {};
   for (const id of order) facts[id] = await taskFacts(id);
+  for (const id of order) {
+    const spec = pipeline.steps[id];
+    if (spec.matrix && "seed" in spec.matrix && !facts[id].info.usesSeed && !facts[id].info.keys?.includes("seed")) {
+      throw new UserError(`Invalid ${locate(pipeline.source, ["steps", spec.group, "matrix", "seed"], true)}: steps.${spec.group}.matrix.seed: task '${facts[id].info.name}' declares usesSeed: false, so a seed matrix would repeat one result`);
+    }
+  }
   // Tensor tasks also run the backend's code (kernels, registration), which the runner loads,
   // not the task: it joins their sources so a kernel change re-runs exactly the tensor steps.
   const backendCode = order.some((id) => facts[id].info.usesTensors) ? await graph.closure(fileURLToPath(backendModuleUrl)) : null;
@@ -222,13 +239,13 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
       );
     }
     const external: Record<string, string> = {};
-    const resolved = info.resolvesInputs ? await resolveStepInputs(root, spec.task, config, id, locate(pipeline.source, ["steps", id]), taskWhere(id)) : [];
+    const resolved = info.resolvesInputs ? await resolveStepInputs(root, spec.task, config, id, locate(pipeline.source, ["steps", spec.group]), taskWhere(id)) : [];
     for (const path of [...validated.external, ...resolved]) {
       try {
         external[path] = await hasher.hash(path);
       } catch (e) {
         if (e instanceof Deno.errors.NotFound) {
-          throw new UserError(`Invalid ${locate(pipeline.source, ["steps", id])}: steps.${id}: external input '${path}' of task '${info.name}' does not exist`);
+          throw new UserError(`Invalid ${locate(pipeline.source, ["steps", spec.group])}: steps.${id}: external input '${path}' of task '${info.name}' does not exist`);
         }
         throw e;
       }
