@@ -70,6 +70,29 @@ function toy(size: NetSize): Architecture {
   };
 }
 
+/**
+ * VERA's small MLP energy (the seed's `small_mlp_ebm`): Linear(n_c → n_f), LeakyReLU(0.2),
+ * Linear(n_f → n_f), LeakyReLU(0.2), Linear(n_f → 1); keys `f.0`, `f.2`, `f.4` in torch's
+ * Linear layout (`f.0.weight` [n_f, n_c]). Built from plain differentiable ops, so gradients of
+ * input gradients (the gradient penalty `pg_control`) work on every backend.
+ */
+function mlp(size: NetSize): Architecture {
+  const { n_c, n_f } = size;
+  return {
+    params: [...linearSpec("f.0", n_c, n_f), ...linearSpec("f.2", n_f, n_f), ...linearSpec("f.4", n_f, 1)],
+    inputShape: [n_c],
+    energy(p, x) {
+      const lin = (k: string, h: tf.Tensor2D) => tf.add(tf.matMul(h, p[`${k}.weight`] as tf.Tensor2D), p[`${k}.bias`]) as tf.Tensor2D;
+      const h1 = leakyRelu(lin("f.0", x as tf.Tensor2D), MLP_LEAK);
+      const h2 = leakyRelu(lin("f.2", h1), MLP_LEAK);
+      return tf.reshape(lin("f.4", h2), [-1]) as tf.Tensor1D;
+    },
+  };
+}
+
+/** LeakyReLU slope of the `mlp` energy (the VERA seed's 0.2). */
+export const MLP_LEAK = 0.2;
+
 function vanilla(size: NetSize): Architecture {
   const { n_c, n_f } = size;
   const layers = [
@@ -145,8 +168,8 @@ function nonlocal(size: NetSize): Architecture {
   };
 }
 
-/** Network types the paper uses. */
-export type NetType = "toy" | "vanilla" | "nonlocal";
+/** Network types: the paper's three, and VERA's small MLP (`mlp`, n_c inputs, n_f hidden). */
+export type NetType = "toy" | "vanilla" | "nonlocal" | "mlp";
 
 /** Architecture factories by type. */
-export const ARCHITECTURES: Record<NetType, (size: NetSize) => Architecture> = { toy, vanilla, nonlocal };
+export const ARCHITECTURES: Record<NetType, (size: NetSize) => Architecture> = { toy, vanilla, nonlocal, mlp };

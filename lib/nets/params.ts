@@ -25,7 +25,7 @@ export interface ParamSpec {
   torchShape: number[];
   layout: ParamLayout;
   /** PyTorch default init U(±1/√fanIn), or zeros (the non-local block's W). */
-  init: { kind: "uniform"; fanIn: number } | { kind: "zeros" };
+  init: { kind: "uniform"; fanIn: number } | { kind: "zeros" } | { kind: "ones" };
 }
 
 /**
@@ -74,6 +74,22 @@ export function linearSpec(prefix: string, cin: number, cout: number): ParamSpec
   return [
     { key: `${prefix}.weight`, torchShape: [cout, cin], layout: "linear", init },
     { key: `${prefix}.bias`, torchShape: [cout], layout: "vector", init },
+  ];
+}
+
+/**
+ * BatchNorm1d(c, affine) weight (init 1) and bias (init 0) specs; its running statistics are
+ * buffers, not parameters (the generator keeps them, see `generator.ts`).
+ *
+ * @example
+ * ```ts
+ * const [gamma, beta] = batchNormSpec("g.1", 100); // g.1.weight [100] = 1, g.1.bias [100] = 0
+ * ```
+ */
+export function batchNormSpec(prefix: string, c: number): ParamSpec[] {
+  return [
+    { key: `${prefix}.weight`, torchShape: [c], layout: "vector", init: { kind: "ones" } },
+    { key: `${prefix}.bias`, torchShape: [c], layout: "vector", init: { kind: "zeros" } },
   ];
 }
 
@@ -164,6 +180,7 @@ export function toTorch(spec: ParamSpec, internal: Float32Array): Float32Array {
 export function initTorchValues(spec: ParamSpec, rng: Random): Float32Array {
   const n = size(spec.torchShape);
   if (spec.init.kind === "zeros") return new Float32Array(n);
+  if (spec.init.kind === "ones") return new Float32Array(n).fill(1);
   const bound = 1 / Math.sqrt(spec.init.fanIn);
   return rng.uniformArray(n, -bound, bound);
 }
