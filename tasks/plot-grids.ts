@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { defineTask } from "../lib/task.ts";
 import { exists } from "../lib/util/fs.ts";
 import { readSafetensors } from "../lib/util/safetensors.ts";
-import { writeGridPng } from "../lib/plot/grid.ts";
+import { writeGridPng } from "../lib/data/image_grid.ts";
 
 /** NHWC copy of the first `count` images of a 4-D tensor, or null when it is not an image batch. */
 export function imageBatch(shape: number[], data: ArrayLike<number>, count: number): { data: Float32Array; n: number; height: number; width: number; channels: number } | null {

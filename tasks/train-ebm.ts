@@ -8,8 +8,9 @@
  * `checkpoint.safetensors` (final weights `net.<torch key>` + optimiser state `optim.*`),
  * `bank.safetensors` (persistent bank, when used), `shortrun/`, `bank/`, `longrun/` grids and
  * `checkpoints/net_<iter>.safetensors` snapshots (weights + optimiser; the bank is only in the
- * resumable state and the final bank file, because it is as large as the dataset),
- * `diagnostics.png`/`.svg`. Resumable: see `lib/train/loop.ts`.
+ * resumable state and the final bank file, because it is as large as the dataset). It draws no
+ * figures (a `plot-diagnostics` step draws `metrics.jsonl`), so chart edits leave it cached.
+ * Resumable: see `lib/train/loop.ts`.
  *
  * @example
  * ```yaml

@@ -6,10 +6,11 @@
  * (`lib/data/toy_2d.ts`, whose `rings` is a different distribution); the two stay apart.
  *
  * Outputs: `metrics.jsonl`, `metrics.json` (d_t/r_t summary, wall time, backend, `kl_true_ebm`,
- * `kl_true_kde` on the final grid), `landscape.json` + `landscape.png/.svg` (format in
- * `lib/train/toy_problem.ts`), `landscapes/` every `log_viz_freq`, `checkpoint.safetensors`,
+ * `kl_true_kde` on the final grid), `landscape.json` (format in `lib/artifacts/landscape_file.ts`),
+ * `landscapes/landscape_<iter>.json` every `log_viz_freq`, `checkpoint.safetensors`,
  * `bank.safetensors` (persistent only), `checkpoints/net_<iter>.safetensors` every
- * `log_info_freq`, `diagnostics.png/.svg`. Resumable like `train-ebm`.
+ * `log_info_freq`. Data only: `plot-landscape` and `plot-diagnostics` draw it. Resumable like
+ * `train-ebm`.
  *
  * @example
  * ```yaml

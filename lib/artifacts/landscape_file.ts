@@ -38,6 +38,10 @@ export interface ToyLandscape {
 export interface LandscapeGrids {
   resolution: number;
   extent: number;
+  /** Present in files written by training. */
+  iteration?: number;
+  kl_true_ebm?: number;
+  kl_true_kde?: number;
   trueDensity?: number[];
   ebmDensity?: number[];
   kdeDensity?: number[];
@@ -96,9 +100,18 @@ export async function readLandscapeFile(path: string): Promise<LandscapeGrids> {
   const extent = field("extent", "extent") ?? field("plot_val_max", "plotValMax");
   if (typeof resolution !== "number") throw new Error(`Cannot read '${path}': expected 'resolution' to be a number, got ${JSON.stringify(resolution)}`);
   if (typeof extent !== "number") throw new Error(`Cannot read '${path}': expected 'extent' to be a number, got ${JSON.stringify(extent)}`);
+  const optionalNumber = (name: string): number | undefined => {
+    const v = o[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "number") throw new Error(`Cannot read '${path}': expected '${name}' to be a number, got ${JSON.stringify(v)}`);
+    return v;
+  };
   return {
     resolution,
     extent,
+    iteration: optionalNumber("iteration"),
+    kl_true_ebm: optionalNumber("kl_true_ebm"),
+    kl_true_kde: optionalNumber("kl_true_kde"),
     trueDensity: grid("true_density", "trueDensity"),
     ebmDensity: grid("ebm_density", "ebmDensity"),
     kdeDensity: grid("kde_density", "kdeDensity"),

@@ -24,7 +24,7 @@
 import * as Plot from "@observablehq/plot";
 import { pngDataUri } from "./colormap.ts";
 import { composePanels } from "./compose.ts";
-import { encodeGridPng, makeGrid, upscaleNearest } from "./grid.ts";
+import { encodeGridPng, makeGrid, upscaleNearest } from "../data/image_grid.ts";
 import { type Figure, type FigureDocument, plotToSvg } from "./render.ts";
 import { type AlphaSpectrum, parseAutoAlpha } from "./alpha_spectrum.ts";
 

@@ -16,7 +16,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { createNet } from "../nets/net.ts";
 import type { NamedTensor } from "../util/safetensors.ts";
 import { BANK_FILE, CHECKPOINT_FILE, type CheckpointMeta, writeBankFile, writeCheckpoint } from "../artifacts/checkpoint.ts";
-import { writeGridPng } from "../plot/grid.ts";
+import { writeGridPng } from "../data/image_grid.ts";
 import type { TrainEbmConfig, InitType } from "./config.ts";
 import { NetAndOptimizer, restoreWithBank, stateWithBank } from "./model.ts";
 import { addNoise, distinctIndices, gatherRows, runChains } from "./chains.ts";

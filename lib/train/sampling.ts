@@ -7,7 +7,7 @@
  * Outputs: `initial.png`, `final.png`, `samples/samples_<step>.png` every `log_freq` steps,
  * `final_states.safetensors` (tensor `states` [N, H, W, C]), `records.json`
  * (`{ step, energy, grad_norm, acceptance? }` columns, one entry per step: batch means of f(x)
- * and of the per-image ‖(ε²/2)∇(f/T)‖, MALA acceptance rate), `sampling.png/.svg`, and
+ * and of the per-image ‖(ε²/2)∇(f/T)‖, MALA acceptance rate; drawn by `plot-sampling`), and
  * metrics.json (`initial_mean_energy`, `final_mean_energy`, `mean_acceptance` (MALA),
  * `temperature`, `steps`, `seconds`, `seconds_per_step`, `resumed_from`, `backend`).
  *
@@ -32,9 +32,7 @@ import { encodeSafetensors, readSafetensors } from "../util/safetensors.ts";
 import { exists, writeFileAtomic, writeJsonAtomic } from "../util/fs.ts";
 import type { Random } from "../util/random.ts";
 import { readImageDataset } from "../data/dataset_file.ts";
-import { writeGridPng } from "../plot/grid.ts";
-import { samplingFigure } from "../plot/sampling.ts";
-import { writeFigure } from "../plot/render.ts";
+import { writeGridPng } from "../data/image_grid.ts";
 import { samplingTemperature, type SamplingConfig } from "./config.ts";
 import { findCheckpoint, findDatasetInput } from "./task_io.ts";
 import { BANK_FILE, readBankFile, readCheckpoint } from "../artifacts/checkpoint.ts";
@@ -185,9 +183,6 @@ export async function runSampling(ctx: TaskContext<SamplingConfig>): Promise<voi
       ...(c.use_mh_langevin ? { acceptance: records.map((r) => r.acceptRate ?? NaN) } : {}),
     };
     await writeJsonAtomic(`${ctx.outDir}/records.json`, columns);
-    if (records.length > 0) {
-      await writeFigure(ctx.outDir, "sampling", samplingFigure({ steps: columns.step, energy: columns.energy, gradNorm: columns.grad_norm, acceptance: columns.acceptance }));
-    }
     const acceptance = columns.acceptance;
     await ctx.writeMetrics({
       initial_mean_energy: progress.initialEnergy,

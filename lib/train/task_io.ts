@@ -1,21 +1,16 @@
 /**
  * Glue between the training/sampling tasks and their step context: finding the upstream dataset
- * or checkpoint, running the training loop with the step's dirs and logger, and drawing the
- * diagnostics figure from `metrics.jsonl`.
+ * or checkpoint, and running the training loop with the step's dirs and logger.
  *
  * @example
  * ```ts
- * import { findDatasetInput, writeDiagnosticsFigure } from "./task_io.ts";
+ * import { findDatasetInput } from "./task_io.ts";
  * const path = findDatasetInput(ctx); // ".../data.safetensors" of the single dataset input
- * await writeDiagnosticsFigure(ctx, 2000);
  * ```
  * @module
  */
 import type { TaskContext } from "../task.ts";
 import { DATASET_FILE } from "../data/dataset_file.ts";
-import { computeCorrelations, diagnosticsFigure } from "../plot/diagnostics.ts";
-import { writeFigure } from "../plot/render.ts";
-import { parseMetricsJsonl } from "../artifacts/metrics_log.ts";
 import { type LoopOptions, type LoopSummary, runTrainingLoop, type TrainingProblem } from "./loop.ts";
 
 function hasFile(path: string): boolean {
@@ -50,20 +45,13 @@ export function findCheckpoint(ctx: Pick<TaskContext<unknown>, "inputs">, config
   return `${found[0].dir}/checkpoint.safetensors`;
 }
 
-/** Draws `diagnostics.png`/`.svg` in outDir from its `metrics.jsonl` (correlations in the worker pool). */
-export async function writeDiagnosticsFigure(ctx: Pick<TaskContext<unknown>, "outDir" | "pool">, window: number, title?: string): Promise<void> {
-  const records = parseMetricsJsonl(await Deno.readTextFile(`${ctx.outDir}/metrics.jsonl`), "metrics.jsonl");
-  const d = records.map((r) => r.d_t), r = records.map((r) => r.r_t);
-  const correlations = await computeCorrelations(d, r, ctx.pool, { window });
-  await writeFigure(ctx.outDir, "diagnostics", diagnosticsFigure({ d, r, correlations, title }));
-}
-
 /** The schedule part of the loop options, which differs between the image and toy tasks. */
 export type TrainingSchedule = Pick<LoopOptions, "numIters" | "logFreq" | "lrInit" | "lrMin" | "lrDecay" | "summaryWindow" | "config">;
 
 /**
  * Runs the training loop in the step's context (seed, resume and output dirs, logger, progress,
- * abort signal, backend), then writes the diagnostics figure and `metrics.json`.
+ * abort signal, backend), then writes `metrics.json`. Training draws nothing: `plot-diagnostics`
+ * draws `metrics.jsonl`.
  * `hooks` lets tests simulate a kill after an iteration.
  */
 export async function trainInStep(
@@ -83,7 +71,6 @@ export async function trainInStep(
     backend: ctx.backend,
     ...hooks,
   });
-  await writeDiagnosticsFigure(ctx, schedule.summaryWindow);
   await ctx.writeMetrics(summary);
   return summary;
 }

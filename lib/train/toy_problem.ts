@@ -10,7 +10,8 @@
  * `{ iteration, resolution, extent, kl_true_ebm, kl_true_kde, true_density, true_log_density,
  * ebm_density, ebm_log_density, kde_density, kde_log_density }`; each grid row-major with row = y
  * and column = x (both ascending, numpy linspace(−extent, extent, resolution)); densities are per
- * unit area (EBM: grid mass / cell area), logs natural.
+ * unit area (EBM: grid mass / cell area), logs natural (`lib/artifacts/landscape_file.ts`).
+ * Training writes data only: `plot-landscape` draws these files.
  *
  * @example
  * ```ts
@@ -27,8 +28,6 @@ import { LANDSCAPE_FILE, type ToyLandscape, writeLandscapeFile } from "../artifa
 import type { WorkerPool } from "../pool/pool.ts";
 import type { Random } from "../util/random.ts";
 import { gridKL, normaliseLogGrid, ToyDistribution, type ToyGrid } from "../data/toy.ts";
-import { landscapeFigure } from "../plot/landscape.ts";
-import { writeFigure } from "../plot/render.ts";
 import type { InitType, TrainToyConfig } from "./config.ts";
 import { NetAndOptimizer, restoreWithBank, stateWithBank } from "./model.ts";
 import { distinctIndices, gatherRows, runChains } from "./chains.ts";
@@ -132,10 +131,6 @@ export class ToyTrainingProblem implements TrainingProblem {
       const l = await this.landscape(iter);
       this.lastLandscape = l;
       await writeLandscapeFile(`${dir}/landscapes/landscape_${tag}.json`, l);
-      await writeFigure(`${dir}/landscapes`, `landscape_${tag}`, await landscapeFigure({
-        resolution: l.resolution, extent: l.extent, trueDensity: l.true_density, ebmDensity: l.ebm_density, kdeDensity: l.kde_density,
-        title: `iteration ${iter}: KL(true‖EBM) ${l.kl_true_ebm.toFixed(3)}, KL(true‖KDE) ${l.kl_true_kde.toFixed(3)}`,
-      }));
     }
   }
 
@@ -160,10 +155,6 @@ export class ToyTrainingProblem implements TrainingProblem {
     const last = this.config.num_train_iters;
     const l = this.lastLandscape?.iteration === last ? this.lastLandscape : await this.landscape(last);
     await writeLandscapeFile(`${dir}/${LANDSCAPE_FILE}`, l);
-    await writeFigure(dir, "landscape", await landscapeFigure({
-      resolution: l.resolution, extent: l.extent, trueDensity: l.true_density, ebmDensity: l.ebm_density, kdeDensity: l.kde_density,
-      title: `KL(true‖EBM) ${l.kl_true_ebm.toFixed(3)}, KL(true‖KDE) ${l.kl_true_kde.toFixed(3)}`,
-    }));
     await writeCheckpoint(`${dir}/${CHECKPOINT_FILE}`, this.model.stateTensors(), this.metadata(last));
     if (this.bank) await writeBankFile(`${dir}/${BANK_FILE}`, this.bank, [this.config.s_t_0_size, 2], this.metadata(last));
     return { kl_true_ebm: l.kl_true_ebm, kl_true_kde: l.kl_true_kde, toy_type: this.config.toy_type };

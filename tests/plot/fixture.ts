@@ -17,7 +17,7 @@ import { join } from "node:path";
 import type { StepInput } from "../../lib/task.ts";
 import { writeJsonAtomic, writeFileAtomic } from "../../lib/util/fs.ts";
 import { encodeSafetensors } from "../../lib/util/safetensors.ts";
-import { writeGridPng } from "../../lib/plot/grid.ts";
+import { writeGridPng } from "../../lib/data/image_grid.ts";
 import { Random } from "../../lib/util/random.ts";
 
 /** The fake project. */

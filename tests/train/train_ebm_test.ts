@@ -34,7 +34,7 @@ Deno.test("train-ebm: tiny persistent run writes the logged outputs and a summar
   try {
     await trainEbm(t.ctx);
     const files = [...Deno.readDirSync(t.ctx.outDir)].map((e) => e.name).sort();
-    for (const f of ["bank", "bank.safetensors", "checkpoint.safetensors", "checkpoints", "diagnostics.png", "longrun", "metrics.json", "metrics.jsonl", "shortrun"]) {
+    for (const f of ["bank", "bank.safetensors", "checkpoint.safetensors", "checkpoints", "longrun", "metrics.json", "metrics.jsonl", "shortrun"]) {
       assert(files.includes(f), `missing ${f} in ${files}`);
     }
     assertEquals([...Deno.readDirSync(`${t.ctx.outDir}/shortrun`)].map((e) => e.name).sort(), ["shortrun_000001.png", "shortrun_000002.png", "shortrun_000004.png", "shortrun_000006.png"]);

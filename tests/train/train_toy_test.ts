@@ -31,7 +31,7 @@ Deno.test("train-toy: landscape data, KLs and outputs for every init type", asyn
       const mass = (l.ebm_density as number[]).reduce((a, b) => a + b, 0) * xs * xs;
       assert(Math.abs(mass - 1) < 1e-4, `EBM mass ${mass}`);
       const files = [...Deno.readDirSync(t.ctx.outDir)].map((e) => e.name);
-      for (const f of ["landscape.png", "landscapes", "checkpoint.safetensors", "diagnostics.png", "metrics.jsonl"]) assert(files.includes(f), `${init_type}: missing ${f}`);
+      for (const f of ["landscape.json", "landscapes", "checkpoint.safetensors", "metrics.jsonl"]) assert(files.includes(f), `${init_type}: missing ${f}`);
       assertEquals(files.includes("bank.safetensors"), init_type === "persistent", "bank only for persistent");
     } finally {
       await t.dispose();

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../assert.ts";
-import { defaultNrow, encodeGridPng, makeGrid, upscaleNearest, writeGridPng } from "../../lib/plot/grid.ts";
-import { decodePng } from "./png.ts";
+import { defaultNrow, encodeGridPng, makeGrid, upscaleNearest, writeGridPng } from "../../lib/data/image_grid.ts";
+import { decodePng } from "../plot/png.ts";
 
 Deno.test("defaultNrow is the paper's int(n ** 0.5)", () => {
   assertEquals([1, 2, 3, 4, 8, 9, 50, 64, 99, 100].map(defaultNrow), [1, 1, 1, 2, 2, 3, 7, 8, 9, 10]);

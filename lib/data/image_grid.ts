@@ -9,15 +9,15 @@
  *
  * @example
  * ```ts
- * import { makeGrid, encodeGridPng } from "./grid.ts";
+ * import { makeGrid, encodeGridPng } from "./image_grid.ts";
  * const images = new Float32Array(4 * 8 * 8 * 1).map(() => Math.random() * 2 - 1); // NHWC
  * const grid = makeGrid(images, { n: 4, height: 8, width: 8, channels: 1 });
  * const png = await encodeGridPng(grid); // 2×2 tiles, 22×22 RGB
  * ```
  * @module
  */
-import sharp from "sharp";
 import { writeFileAtomic } from "../util/fs.ts";
+import { encodePng } from "../util/png.ts";
 
 /** Shape of an NHWC batch. */
 export interface BatchShape {
@@ -138,10 +138,9 @@ export function upscaleNearest(image: RgbImage, factor: number): RgbImage {
   return { width, height, data };
 }
 
-/** PNG bytes of an RGB image, encoded by sharp. */
-export async function encodeGridPng(image: RgbImage): Promise<Uint8Array> {
-  const buffer = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
-  return new Uint8Array(buffer);
+/** PNG bytes of an RGB image (`lib/util/png.ts`: no plotting code, so training can write grids). */
+export function encodeGridPng(image: RgbImage): Promise<Uint8Array> {
+  return Promise.resolve(encodePng(image.width, image.height, image.data));
 }
 
 /** Makes the grid of an NHWC batch and writes it as a PNG atomically. */
