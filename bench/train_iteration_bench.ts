@@ -27,7 +27,7 @@ import { ImageTrainingProblem } from "../lib/train/image_problem.ts";
 import { TrainEbmConfig, TrainToyConfig } from "../lib/train/config.ts";
 import type { WorkerPool } from "../lib/pool/pool.ts";
 import { Random } from "../lib/util/random.ts";
-import { FUSED_DENSE_ENV } from "../lib/ebm/langevin_chain.ts";
+import { FUSED_DENSE_ENV } from "../lib/ebm/fused_dense.ts";
 import { benchFlags, flag, median, positiveIntFlag, runMain } from "./cli_args.ts";
 
 const USAGE = "Usage: deno run -A bench/train_iteration_bench.ts [--scales toy,fashion-cpu,paper-image] [--rounds 2] [--iters N] [--threads 2] [--backend native]";

@@ -5,7 +5,8 @@
  * the same stream, in the same order, as the per-step sampler draws it, so a seeded chain is the
  * same chain on both paths (equal within float32 summation-order differences per step).
  *
- * `EBM_FUSED_DENSE=0` turns the fused path off (the per-step sampler runs instead).
+ * `EBM_FUSED_DENSE=0` turns the fused path off (the per-step sampler runs instead; see
+ * `fused_dense.ts`).
  *
  * @example
  * ```ts
@@ -19,31 +20,18 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DENSE_LANGEVIN_CHAIN } from "../tensor/kernels/kernel_names.ts";
 import type { DenseStack } from "../nets/net.ts";
-import { readEnvSwitch } from "../util/env.ts";
+import { fusedDenseStack } from "./fused_dense.ts";
 import type { LangevinResult, SamplerOptions, StepRecord } from "./langevin.ts";
-
-/** The env var that turns the fused chain off ("0") or insists on it ("1": an error where unavailable). */
-export const FUSED_DENSE_ENV = "EBM_FUSED_DENSE";
 
 /** At most this many noise values are drawn per kernel call (longer chains run in pieces). */
 const NOISE_PER_CALL = 1 << 22;
 
 /**
- * The dense stack to run fused, or null when the per-step sampler must run: the model is not a
- * dense stack, the active backend has no chain kernel, or `EBM_FUSED_DENSE=0`.
+ * The dense stack to run as one fused chain, or null when the per-step sampler must run (see
+ * {@link fusedDenseStack}).
  */
 export function fusedChainStack(net: object): DenseStack | null {
-  const wanted = readEnvSwitch(FUSED_DENSE_ENV);
-  if (wanted === false) return null;
-  const stack = "denseStack" in net && typeof net.denseStack === "function" ? (net.denseStack() as DenseStack | null) : null;
-  const kernel = tf.getKernel(DENSE_LANGEVIN_CHAIN, tf.getBackend()) !== undefined;
-  if (wanted === true && (!stack || !kernel)) {
-    throw new Error(
-      `Cannot run the fused Langevin chain (${FUSED_DENSE_ENV}=1): ` +
-        (stack ? `backend '${tf.getBackend()}' has no ${DENSE_LANGEVIN_CHAIN} kernel` : "the net is not a dense stack"),
-    );
-  }
-  return stack && kernel ? stack : null;
+  return fusedDenseStack(net, DENSE_LANGEVIN_CHAIN);
 }
 
 /**

@@ -15,6 +15,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { NamedParam, StateDict } from "../nets/net.ts";
 import { internalShape, toInternal, toTorch } from "../nets/params.ts";
+import { adamUpdate } from "./adam_update.ts";
 
 /** Optimiser kinds the paper's configs name (`optimizer_type`). */
 export type OptimizerType = "sgd" | "adam";
@@ -117,13 +118,13 @@ export function createOptimizer(type: OptimizerType, params: NamedParam[], optio
             w.assign(tf.sub(w, tf.mul(d, lr)));
             continue;
           }
-          const [b1, b2] = opts.betas;
+          const [beta1, beta2] = opts.betas;
           const m = bufferFor(`exp_avg/${p.key}`, w), v = bufferFor(`exp_avg_sq/${p.key}`, w);
-          m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
-          v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
-          const bc1 = 1 - b1 ** steps, bc2 = 1 - b2 ** steps;
-          const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), opts.eps);
-          w.assign(tf.sub(w, tf.mul(tf.div(m, denom), lr / bc1)));
+          // One kernel per parameter (adam_update.ts), bit-identical to the composed ops.
+          const next = adamUpdate(w, g, m, v, { lr, beta1, beta2, eps: opts.eps, step: steps });
+          m.assign(next.m);
+          v.assign(next.v);
+          w.assign(next.w);
         }
       });
     },

@@ -17,6 +17,7 @@ import type { EnergyNet, StateDict } from "../nets/net.ts";
 import type { NamedTensor } from "../util/safetensors.ts";
 import { createOptimizer, type Optimizer } from "../ebm/optim.ts";
 import { paramGrads } from "../ebm/grads.ts";
+import { fusedMlGrads } from "../ebm/fused_dense.ts";
 
 /** Weights (PyTorch layout, keys prefixed `net.`) as named tensors. */
 export function stateDictTensors(sd: StateDict, prefix = "net."): Record<string, NamedTensor> {
@@ -48,7 +49,9 @@ export class NetAndOptimizer {
    */
   step(pos: tf.Tensor, neg: tf.Tensor, epsilon: number, lr: number): number {
     const scale = epsilon > 0 ? 2 / (epsilon * epsilon) : 1;
-    const { loss, grads } = paramGrads(this.net, () => tf.mul(tf.sub(tf.mean(this.net.energy(pos)), tf.mean(this.net.energy(neg))), scale) as tf.Scalar);
+    // Dense nets (ToyNet): forward and backward of both batches as one fused kernel where the backend has it.
+    const { loss, grads } = fusedMlGrads(this.net, pos, neg, scale) ??
+      paramGrads(this.net, () => tf.mul(tf.sub(tf.mean(this.net.energy(pos)), tf.mean(this.net.energy(neg))), scale) as tf.Scalar);
     try {
       // A non-finite loss must not reach the weights: the loop stops and keeps the last good state.
       if (Number.isFinite(loss)) {

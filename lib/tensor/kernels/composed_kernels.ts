@@ -4,7 +4,7 @@
  * unless that backend already has its own kernel of the same name (native and wasm register
  * theirs when they are set up). Backend kernels fall back to these for shapes they do not
  * specialise; the ops that call the kernels (`lib/nets/fused_layer.ts`, `fused_dense.ts`,
- * `lib/ebm/langevin_update.ts`) register them.
+ * `lib/ebm/langevin_update.ts`, `lib/ebm/adam_update.ts`) register them.
  *
  * @example
  * ```ts
@@ -14,7 +14,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { CONV_BIAS_LEAKY_RELU, DENSE_BIAS_LEAKY_RELU, LANGEVIN_UPDATE, LEAKY_RELU_GRAD_FROM_OUTPUT } from "./kernel_names.ts";
+import { ADAM_UPDATE, CONV_BIAS_LEAKY_RELU, DENSE_BIAS_LEAKY_RELU, LANGEVIN_UPDATE, LEAKY_RELU_GRAD_FROM_OUTPUT } from "./kernel_names.ts";
 
 /** What tfjs passes a kernel function (the parts composed kernels read). */
 export type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap };
@@ -123,4 +123,34 @@ export function composedLangevinUpdate(args: KernelArgs): tf.TensorInfo[] {
   const x = kernelInput(args, "x", LANGEVIN_UPDATE), grad = kernelInput(args, "grad", LANGEVIN_UPDATE);
   const noise = kernelInput(args, "noise", LANGEVIN_UPDATE), energy = kernelInput(args, "energy", LANGEVIN_UPDATE);
   return composedLangevinOps(x, grad, noise, energy, epsilon);
+}
+
+/** Adam's hyper-parameters for one {@link ADAM_UPDATE}; `step` is t (≥ 1), counting this update. */
+export interface AdamAttrs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  step: number;
+}
+
+/**
+ * The Adam update's composed ops (the optimiser's ops before the kernel existed): the reference
+ * the native kernel reproduces bit for bit. Returns [w', m', v'].
+ */
+export function composedAdamOps(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, a: AdamAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.tidy(() => {
+    const m1 = tf.add(tf.mul(m, a.beta1), tf.mul(g, 1 - a.beta1));
+    const v1 = tf.add(tf.mul(v, a.beta2), tf.mul(tf.square(g), 1 - a.beta2));
+    const bc1 = 1 - a.beta1 ** a.step, bc2 = 1 - a.beta2 ** a.step;
+    const denom = tf.add(tf.div(tf.sqrt(v1), Math.sqrt(bc2)), a.eps);
+    return [tf.sub(w, tf.mul(tf.div(m1, denom), a.lr / bc1)), m1, v1];
+  });
+}
+
+/** Any backend without its own {@link ADAM_UPDATE} kernel: the composed ops. */
+export function composedAdamUpdate(args: KernelArgs): tf.TensorInfo[] {
+  const attrs = args.attrs as unknown as AdamAttrs;
+  const input = (name: string) => kernelInput(args, name, ADAM_UPDATE);
+  return composedAdamOps(input("w"), input("g"), input("m"), input("v"), attrs);
 }

@@ -97,3 +97,29 @@ export function isThinFilter(filterShape: readonly number[]): boolean {
  *   (as LANGEVIN_UPDATE's stats).
  */
 export const DENSE_LANGEVIN_CHAIN = "EbmDenseLangevinChain";
+
+/**
+ * The weight gradient of the maximum-likelihood loss of a dense leaky-ReLU network (the net of
+ * {@link DENSE_LANGEVIN_CHAIN}): `loss = (mean f(pos) − mean f(neg)) · scale` and its gradient
+ * with respect to every weight and bias. Its reference composition is tfjs's
+ * `variableGrads` of that loss over the same layers; a kernel matches it within 1e-5 relative to
+ * the larger of each gradient's and its positive term's largest entry (sums over rows may run in
+ * another order, and the loss and gradients are differences of two batch terms).
+ * - inputs: `pos` [P, D], `neg` [M, D] float32 (P, M ≥ 1), `w0`, `b0`, …, `w{k−1}`, `b{k−1}` as
+ *   in {@link DENSE_LANGEVIN_CHAIN}
+ * - attrs: `scale` (finite), `alpha` (≥ 0), `layers` (k ≥ 1)
+ * - outputs: `[loss, gw0, gb0, …, gw{k−1}, gb{k−1}]`: loss [] (computed as tfjs's mean, sub and
+ *   mul would), each gradient with its parameter's shape.
+ */
+export const DENSE_ML_GRADS = "EbmDenseMlGrads";
+
+/**
+ * One Adam update of one parameter (PyTorch's `torch.optim.Adam`, no weight decay, no amsgrad),
+ * every operation rounded to float32 as the composed tfjs ops round it:
+ * `m' = m·β1 + g·(1 − β1)`, `v' = v·β2 + g²·(1 − β2)`,
+ * `w' = w − (m' / (√v' / √(1 − β2^t) + eps)) · (lr / (1 − β1^t))`.
+ * - inputs: `w`, `g`, `m`, `v` (one shape, float32)
+ * - attrs: `lr`, `beta1`, `beta2`, `eps` (finite numbers), `step` (t ≥ 1)
+ * - outputs: `[w', m', v']`, each of w's shape.
+ */
+export const ADAM_UPDATE = "EbmAdamUpdate";

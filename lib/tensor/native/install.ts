@@ -36,11 +36,14 @@ import {
 import { makeConvBiasLeakyRelu, makeLeakyReluGradFromOutput } from "./kernels/fused_layer.ts";
 import { makeLangevinUpdate } from "./kernels/langevin_update.ts";
 import { makeDenseBiasLeakyRelu } from "./kernels/fused_dense.ts";
-import { makeDenseLangevinChain } from "./kernels/dense_langevin_chain.ts";
+import { makeDenseLangevinChain, makeDenseMlGrads } from "./kernels/dense_net.ts";
+import { makeAdamUpdate } from "./kernels/adam_update.ts";
 import {
+  ADAM_UPDATE,
   CONV_BIAS_LEAKY_RELU,
   DENSE_BIAS_LEAKY_RELU,
   DENSE_LANGEVIN_CHAIN,
+  DENSE_ML_GRADS,
   LANGEVIN_UPDATE,
   LEAKY_RELU_GRAD_FROM_OUTPUT,
 } from "../kernels/kernel_names.ts";
@@ -77,6 +80,8 @@ export function nativeKernelFactories(): Record<string, (ctx: NativeContext) => 
     [LANGEVIN_UPDATE]: makeLangevinUpdate,
     [DENSE_BIAS_LEAKY_RELU]: makeDenseBiasLeakyRelu,
     [DENSE_LANGEVIN_CHAIN]: makeDenseLangevinChain,
+    [DENSE_ML_GRADS]: makeDenseMlGrads,
+    [ADAM_UPDATE]: makeAdamUpdate,
   };
 }
 
