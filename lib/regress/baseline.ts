@@ -1,7 +1,8 @@
 /**
  * Regression baselines: `configs/baselines/<pipeline>.<profile>.json` holds, per metric
  * (`<step>.<metric>` as written to the step's `metrics.json`), the accepted value, a tolerance and
- * the direction in which a change counts as a regression, plus relations that encode the paper's
+ * the direction in which a change counts as a regression — or, for a label such as a diagnosis
+ * verdict, just the string the run must give — plus relations that encode the paper's
  * findings (e.g. "convergent toy KL < non-convergent toy KL").
  *
  * @example
@@ -26,13 +27,20 @@ import { z } from "zod";
 export const Direction = z.enum(["higher_is_worse", "lower_is_worse", "either"]);
 export type Direction = z.infer<typeof Direction>;
 
-const MetricBaseline = z.strictObject({
+const NumericBaseline = z.strictObject({
   value: z.number(),
   /** Absolute tolerance, or relative to |value| when `relative` is true. */
   tolerance: z.number().nonnegative(),
   relative: z.boolean().default(false),
   direction: Direction,
 });
+export type NumericBaseline = z.infer<typeof NumericBaseline>;
+
+/** A label (e.g. `diagnose`'s `gmm-convergent.sampling: "convergent"`): the run must give exactly this string. */
+const LabelBaseline = z.strictObject({ value: z.string() });
+export type LabelBaseline = z.infer<typeof LabelBaseline>;
+
+const MetricBaseline = z.union([NumericBaseline, LabelBaseline]);
 export type MetricBaseline = z.infer<typeof MetricBaseline>;
 
 const Operand = z.union([z.string().regex(/^[^.]+\..+$/, "expected '<step>.<metric>'"), z.number()]);

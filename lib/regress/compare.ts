@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import type { Baseline, MetricBaseline, Relation } from "./baseline.ts";
+import type { Baseline, LabelBaseline, MetricBaseline, NumericBaseline, Relation } from "./baseline.ts";
 
 /** Metrics of a run: step id → its `metrics.json`. */
 export type RunMetrics = Record<string, Record<string, unknown> | null | undefined>;
@@ -25,7 +25,8 @@ export interface ComparisonRow {
   name: string;
   kind: "metric" | "relation";
   status: "ok" | "improved" | "regressed" | "missing";
-  value: number | null;
+  /** The run's value (a string for a label metric). */
+  value: number | string | null;
   baseline: number | string;
   tolerance: number | null;
   detail: string;
@@ -38,7 +39,25 @@ export function lookupMetric(metrics: RunMetrics, key: string): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
-function compareOne(name: string, value: number | null, b: MetricBaseline): ComparisonRow {
+/** Looks up a label metric `<step>.<metric>`; null when absent or not a string. */
+export function lookupLabel(metrics: RunMetrics, key: string): string | null {
+  const dot = key.indexOf(".");
+  const value = metrics[key.slice(0, dot)]?.[key.slice(dot + 1)];
+  return typeof value === "string" ? value : null;
+}
+
+function isLabel(b: MetricBaseline): b is LabelBaseline {
+  return typeof b.value === "string";
+}
+
+function compareLabel(name: string, value: string | null, b: LabelBaseline): ComparisonRow {
+  const row: ComparisonRow = { name, kind: "metric", status: "ok", value, baseline: b.value, tolerance: null, detail: "label" };
+  if (value === null) return { ...row, status: "missing", detail: "label not found in the run's metrics.json" };
+  if (value !== b.value) return { ...row, status: "regressed", detail: `label changed: '${b.value}' → '${value}'` };
+  return row;
+}
+
+function compareOne(name: string, value: number | null, b: NumericBaseline): ComparisonRow {
   const tolerance = b.relative ? b.tolerance * Math.abs(b.value) : b.tolerance;
   const row: ComparisonRow = { name, kind: "metric", status: "ok", value, baseline: b.value, tolerance, detail: "" };
   if (value === null) return { ...row, status: "missing", detail: "metric not found in the run's metrics.json" };
@@ -73,7 +92,9 @@ function compareRelation(metrics: RunMetrics, r: Relation): ComparisonRow {
 /** Compares every baselined metric and relation; missing metrics count as failures. */
 export function compareMetrics(metrics: RunMetrics, baseline: Baseline): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
-  for (const [name, b] of Object.entries(baseline.metrics)) rows.push(compareOne(name, lookupMetric(metrics, name), b));
+  for (const [name, b] of Object.entries(baseline.metrics)) {
+    rows.push(isLabel(b) ? compareLabel(name, lookupLabel(metrics, name), b) : compareOne(name, lookupMetric(metrics, name), b));
+  }
   for (const r of baseline.relations) rows.push(compareRelation(metrics, r));
   return rows;
 }
@@ -83,13 +104,17 @@ export function hasRegression(rows: ComparisonRow[]): boolean {
   return rows.some((r) => r.status === "regressed" || r.status === "missing");
 }
 
+/** Label metrics added to a new baseline: the `diagnose` verdicts (`<run>.learning`, `<run>.sampling`). */
+const LABEL = /\.(learning|sampling)$/;
+
 /** Metric names that measure wall time: too machine-dependent to baseline by default. */
 const TIMING = /second|wall|_time|_ms$|per_s$/;
 
 /**
  * A baseline that accepts the current values. Existing entries keep their tolerance and
  * direction; with no previous baseline, every finite numeric metric except timings is added with
- * direction `either` and a 10 % relative tolerance, to be tightened by hand.
+ * direction `either` and a 10 % relative tolerance, to be tightened by hand, and every diagnosis
+ * verdict (`<run>.learning`, `<run>.sampling`) as a label that must match exactly.
  */
 export function updatedBaseline(
   metrics: RunMetrics,
@@ -102,14 +127,20 @@ export function updatedBaseline(
   if (!previous) {
     for (const [step, values] of Object.entries(metrics)) {
       for (const [key, value] of Object.entries(values ?? {})) {
+        if (typeof value === "string" && LABEL.test(key)) next.metrics[`${step}.${key}`] = { value };
         if (typeof value !== "number" || !Number.isFinite(value) || TIMING.test(key)) continue;
         next.metrics[`${step}.${key}`] = { value, tolerance: 0.1, relative: true, direction: "either" };
       }
     }
   }
-  for (const name of Object.keys(next.metrics)) {
+  for (const [name, b] of Object.entries(next.metrics)) {
+    if (isLabel(b)) {
+      const label = lookupLabel(metrics, name);
+      if (label !== null) next.metrics[name] = { value: label };
+      continue;
+    }
     const value = lookupMetric(metrics, name);
-    if (value !== null) next.metrics[name] = { ...next.metrics[name], value };
+    if (value !== null) next.metrics[name] = { ...b, value };
   }
   return next;
 }
@@ -127,7 +158,7 @@ export function formatTable(rows: ComparisonRow[]): string {
   const body = rows.map((r) => [
     r.status.toUpperCase(),
     r.name,
-    r.value === null ? "—" : formatNumber(r.value),
+    r.value === null ? "—" : typeof r.value === "string" ? r.value : formatNumber(r.value),
     typeof r.baseline === "number" ? formatNumber(r.baseline) : r.baseline,
     r.tolerance === null ? "" : `±${formatNumber(r.tolerance)}`,
     r.detail,

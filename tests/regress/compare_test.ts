@@ -60,3 +60,23 @@ Deno.test("regress: --update keeps tolerances; a new baseline skips timings", ()
   const fresh = updatedBaseline({ train: { d_t_mean: 0.5, wall_seconds: 12, seconds_per_iter: 0.7, iters_per_second: 1.4, note: "x" } }, null, { pipeline: "p", profile: null });
   assertEquals(Object.keys(fresh.metrics), ["train.d_t_mean"]);
 });
+
+Deno.test("regress: label baselines (diagnosis verdicts) must match exactly; --update and new baselines keep them", () => {
+  const labels = parseBaseline({
+    version: 1, pipeline: "anatomy-toy", profile: "cpu",
+    metrics: { "diagnose.gmm.sampling": { value: "convergent" }, "diagnose.gmm.kl_ratio": { value: 0.7, tolerance: 1, direction: "higher_is_worse" } },
+  }, "labels.json");
+  const same = compareMetrics({ diagnose: { "gmm.sampling": "convergent", "gmm.kl_ratio": 0.8 } }, labels);
+  assert(!hasRegression(same), formatTable(same));
+  const changed = compareMetrics({ diagnose: { "gmm.sampling": "non-convergent", "gmm.kl_ratio": 0.8 } }, labels);
+  assertEquals(changed[0].status, "regressed");
+  assert(changed[0].detail.includes("'convergent' → 'non-convergent'"), changed[0].detail);
+  assert(formatTable(changed).includes("non-convergent"), "the table shows the run's label");
+  assertEquals(compareMetrics({ diagnose: { "gmm.kl_ratio": 0.8 } }, labels)[0].status, "missing");
+  // A number where a label is expected is missing, not a match.
+  assertEquals(compareMetrics({ diagnose: { "gmm.sampling": 1, "gmm.kl_ratio": 0.8 } }, labels)[0].status, "missing");
+  const updated = updatedBaseline({ diagnose: { "gmm.sampling": "non-convergent", "gmm.kl_ratio": 0.9 } }, labels, { pipeline: "anatomy-toy", profile: "cpu" });
+  assertEquals(updated.metrics["diagnose.gmm.sampling"], { value: "non-convergent" });
+  const fresh = updatedBaseline({ diagnose: { "gmm.learning": "stable", "gmm.sampling": "convergent", backend: "native" } }, null, { pipeline: "p", profile: null });
+  assertEquals(fresh.metrics, { "diagnose.gmm.learning": { value: "stable" }, "diagnose.gmm.sampling": { value: "convergent" } });
+});
