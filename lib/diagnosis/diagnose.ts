@@ -7,7 +7,7 @@
  * `checkpoint.safetensors`), otherwise "not assessed".
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { diagnoseInputs } from "./diagnose.ts";
  * const diagnosis = await diagnoseInputs(ctx.inputs, config, ctx.log);
  * ```
@@ -16,10 +16,10 @@
 import type { Logger, StepInput } from "../task.ts";
 import { exists, readJson } from "../util/fs.ts";
 import { readSafetensors } from "../util/safetensors.ts";
-import { parseMetricsJsonl } from "../train/metrics_log.ts";
+import { METRICS_LOG_FILE, readTrainingSeries } from "../artifacts/metrics_log.ts";
 import { findDatasetInput } from "../train/task_io.ts";
 import { readImageDataset } from "../data/dataset_file.ts";
-import { loadCheckpoint } from "../ebm/checkpoint.ts";
+import { CHECKPOINT_FILE, readCheckpoint } from "../artifacts/checkpoint.ts";
 import { createNet } from "../nets/net.ts";
 import { type Diagnosis, evidenceEntry } from "./file.ts";
 import { type DiagnosisThresholds, type Evidence, imageSamplingVerdict, learningVerdict, type SamplingLabel, toySamplingVerdict } from "./rules.ts";
@@ -35,11 +35,12 @@ async function imageSampling(trainInput: StepInput, longrunInput: StepInput, inp
   const statesPath = `${longrunInput.dir}/final_states.safetensors`;
   if (!(await exists(statesPath))) throw new Error(`Cannot diagnose '${trainInput.id}': its long-run step '${longrunInput.id}' has no final_states.safetensors`);
   const states = (await readSafetensors(statesPath)).tensors.states;
-  const checkpoint = await loadCheckpoint(`${trainInput.dir}/checkpoint.safetensors`);
+  const path = `${trainInput.dir}/${CHECKPOINT_FILE}`;
+  const checkpoint = await readCheckpoint(path);
   const dataset = await readImageDataset(findDatasetInput({ inputs }));
-  const net = createNet(checkpoint.netType, checkpoint.size, 0);
+  const net = createNet(checkpoint.shape.net_type, checkpoint.shape, 0);
   try {
-    net.loadStateDict(checkpoint.stateDict, `'${trainInput.dir}/checkpoint.safetensors'`);
+    net.loadStateDict(checkpoint.stateDict, `'${path}'`);
     return imageSamplingVerdict(measureLongrun(net, dataset, states.data as Float32Array, t), t);
   } finally {
     net.dispose();
@@ -57,10 +58,10 @@ export async function diagnoseInputs(inputs: StepInput[], config: DiagnosisThres
   const diagnosis: Diagnosis = {};
   const metrics: Record<string, number | string | null> = {};
   for (const input of inputs) {
-    const logPath = `${input.dir}/metrics.jsonl`;
+    const logPath = `${input.dir}/${METRICS_LOG_FILE}`;
     if (!(await exists(logPath))) continue;
-    const records = parseMetricsJsonl(await Deno.readTextFile(logPath), logPath);
-    const learning = learningVerdict(records.map((r) => r.d_t ?? NaN), records.map((r) => r.r_t ?? NaN), config);
+    const series = await readTrainingSeries(logPath);
+    const learning = learningVerdict(series.d, series.r, config);
     const summary = (await exists(`${input.dir}/metrics.json`)) ? await readJson<Record<string, unknown>>(`${input.dir}/metrics.json`) : {};
     let sampling: { label: SamplingLabel; evidence: Evidence[] } = { label: "not assessed", evidence: [] };
     if (typeof summary.kl_true_ebm === "number" && typeof summary.kl_true_kde === "number") {

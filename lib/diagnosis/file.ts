@@ -12,7 +12,7 @@
  * and `threshold` are numbers (null when not measurable).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { DIAGNOSIS_FILE, readDiagnosis, writeDiagnosis } from "./file.ts";
  * await writeDiagnosis(`${dir}/${DIAGNOSIS_FILE}`, { train: { learning: "stable", sampling: "not assessed", evidence: [] } });
  * const d = await readDiagnosis(`${dir}/${DIAGNOSIS_FILE}`);

@@ -8,7 +8,7 @@
  * `n_reference` each, disjoint; with fewer than 2·n_reference images the dataset is split in two.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { measureLongrun } from "./image_evidence.ts";
  * const m = measureLongrun(net, dataset, finalStates, thresholds);
  * console.log(m.longrunSaturated, m.dataSaturated);

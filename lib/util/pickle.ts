@@ -7,7 +7,7 @@
  * to tensor storages) go to the caller's `persistentLoad`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { PickleGlobal, unpickle } from "./pickle.ts";
  * const table = { "collections.OrderedDict": { call: () => new Map() } };
  * const { value, end } = unpickle(bytes, { globals: table, source: "'model.pth'" });

@@ -10,7 +10,7 @@
  * are copied out contiguous; half and bfloat16 tensors are widened to F32, bool to U8.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { readPth } from "./pth.ts";
  * const tensors = await readPth("flowers_convergent_net.pth");
  * console.log(Object.keys(tensors)); // ["convs.0.weight", "convs.0.bias", …]

@@ -5,7 +5,7 @@
  * `.pth` checkpoints, tabular data sets shipped as zips). Writing is not supported.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { openZip } from "./zip.ts";
  * const zip = openZip(await Deno.readFile("data.zip"), "'data.zip'");
  * console.log(zip.names());                  // ["train.csv", "test.csv"]
