@@ -123,6 +123,28 @@ export interface TaskDefinition<S extends z.ZodType = z.ZodType> {
    */
   resolveInputs?: (config: z.output<S>) => Promise<string[]>;
   run(ctx: TaskContext<z.output<S>>): Promise<void>;
+  /**
+   * Work that needs the whole run's outcome, e.g. a report rebuilt from the final lock file. The
+   * runner calls it after it has written `outputs/<pipeline>/pipeline.lock.json`, for a step that
+   * ran or was cached, in a process of its own (the runner itself imports no task code). It must
+   * not change the step's output (read-only); a failure is reported as a warning.
+   */
+  afterRun?(ctx: AfterRunContext<z.output<S>>): Promise<void>;
+}
+
+/** What {@link TaskDefinition.afterRun} gets. */
+export interface AfterRunContext<C> {
+  /** The step's validated config. */
+  config: C;
+  /** The pipeline that ran. */
+  pipeline: string;
+  /** The project root (also the working directory). */
+  root: string;
+  /** Absolute path of the run's lock file, just written. */
+  lockFile: string;
+  /** The step's stored output (read-only). */
+  outDir: string;
+  log: Logger;
 }
 
 /** Identity helper that gives `run` a typed `ctx.config`. */

@@ -4,7 +4,8 @@
  * names linked through `outputs/<pipeline>/<step>`). Place it last with `needs` listing every
  * step to show. Writes `report.html` in its output and, when `pipeline` is set, also
  * `outputs/<pipeline>/report.html` (relative to the cwd, the project root). How statuses are
- * decided while the current lock does not exist yet: see `lib/plot/report_model.ts`.
+ * decided while the current lock does not exist yet: see `lib/plot/report_model.ts`; after the
+ * run (`afterRun`) the page is rebuilt from the final lock file.
  *
  * @example
  * ```yaml
@@ -15,7 +16,7 @@
  */
 import { z } from "zod";
 import { defineTask } from "../lib/task.ts";
-import { writeReportFromInputs } from "../lib/plot/report.ts";
+import { writeReportFromInputs, writeReportFromLock } from "../lib/plot/report.ts";
 
 export default defineTask({
   name: "report",
@@ -38,5 +39,12 @@ export default defineTask({
     });
     for (const path of paths) ctx.log.info(`wrote ${path}`);
     await ctx.writeMetrics({ steps: ctx.inputs.length });
+  },
+  // The step runs before the run's lock file exists; once it does, rebuild the page from it
+  // (exact statuses and times of this run), keeping the configured title.
+  async afterRun(ctx) {
+    if (ctx.config.pipeline !== null && ctx.config.pipeline !== ctx.pipeline) return;
+    const path = await writeReportFromLock(ctx.root, ctx.pipeline, ctx.config.title ?? undefined);
+    ctx.log.info(`report: ${path}`);
   },
 });

@@ -22,7 +22,7 @@ export async function readPreviousLock(root: string, pipeline: string): Promise<
   const path = join(root, "outputs", pipeline, "pipeline.lock.json");
   if (!(await exists(path))) return null;
   const lock = await readJson<ReportLock>(path);
-  if (lock?.version !== 1 || typeof lock.steps !== "object") throw new Error(`Cannot read '${path}': expected a version 1 lock file`);
+  if ((lock?.version !== 1 && lock?.version !== 2) || typeof lock.steps !== "object") throw new Error(`Cannot read '${path}': expected a version 1 or 2 lock file`);
   return lock;
 }
 

@@ -44,7 +44,10 @@ export interface ReportLock {
     output?: string | null;
     files?: string[];
     metrics?: Record<string, unknown> | null;
+    /** Version 1. */
     error?: string;
+    /** Version 2: why a failed or skipped step has no output. */
+    failure?: { kind: string; message: string };
   }>;
 }
 
@@ -163,7 +166,7 @@ export async function stepsFromLock(lock: ReportLock, root: string, reportDir: s
       files: present ? await listOutputFiles(dir!) : (s.files ?? []),
       dir: present ? dir : null,
       linkBase: present ? linkBaseFor(reportDir, (await exists(linkTarget)) ? linkTarget : dir!) : null,
-      error: s.error,
+      error: s.failure ? `${s.failure.kind}: ${s.failure.message}` : s.error,
       logTail: log.tail,
     });
   }

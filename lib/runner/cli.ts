@@ -22,9 +22,9 @@ import { renderDot, renderMermaid, topologicalOrder } from "./dag.ts";
 import { UserError } from "./errors.ts";
 import { executePlan, type StepOutcome } from "./executor.ts";
 import { loadPipelineFile } from "./pipeline_file.ts";
-import { finalizeReport } from "./final_report.ts";
+import { runAfterRunHooks } from "./after_run.ts";
 import { makePlan, type Plan } from "./plan.ts";
-import { writeLockFile, type LockFile, type LockStep } from "./provenance.ts";
+import { buildLockFile, writeLockFile } from "./provenance.ts";
 import { createReporter } from "./reporter.ts";
 import { acquireRunLock } from "./run_lock.ts";
 import { loadTask } from "./task_loader.ts";
@@ -40,6 +40,8 @@ interface JsonStep {
   reasons: string[];
   seconds: number | null;
   error?: string;
+  /** The kind of `error` (see `provenance.ts`). */
+  failureKind?: string;
 }
 
 const encoder = new TextEncoder();
@@ -159,18 +161,13 @@ async function commandPipeline(args: CliArgs, root: string): Promise<number> {
     for (const id of selected) if (plan.steps[id].stale) reporter.note(`  ${id}: ${plan.steps[id].reasons.join("; ")}`);
     const outcomes = await executePlan(plan, { jobs, poolThreads: args.jobs ?? availableParallelism(), keepGoing: args.keepGoing, reporter, signal: interrupt.signal });
     try {
-      await writeLockFile(root, buildLock(plan, outcomes, started));
+      await writeLockFile(root, buildLockFile(plan, outcomes, started));
     } catch (e) {
       reporter.close();
       err(`error: Cannot write outputs/${name}/pipeline.lock.json: ${(e as Error).message}; the steps' outputs are stored, but this run is not recorded (status and the report still show the previous run)\n`);
       return 1;
     }
-    try {
-      const report = await finalizeReport(root, plan, outcomes);
-      if (report) reporter.note(`report: ${relative(root, report)}`);
-    } catch (e) {
-      reporter.note(`warning: could not rebuild the report from the lock file: ${(e as Error).message}`);
-    }
+    for (const warning of await runAfterRunHooks(plan, outcomes, { reporter, signal: interrupt.signal })) reporter.note(`warning: ${warning}`);
     const counts = { ran: 0, cached: 0, failed: 0, skipped: 0 };
     for (const o of Object.values(outcomes)) counts[o.status]++;
     const seconds = (Date.now() - started.getTime()) / 1000;
@@ -180,7 +177,10 @@ async function commandPipeline(args: CliArgs, root: string): Promise<number> {
       const steps: JsonStep[] = selected.map((id) => {
         const s = plan.steps[id], o = outcomes[id];
         const entry: JsonStep = { id, task: s.task.name, status: o.status, fingerprint: s.fingerprint, reasons: s.stale ? s.reasons : [], seconds: o.seconds };
-        if (o.error) entry.error = o.error;
+        if (o.failure) {
+          entry.error = o.failure.message;
+          entry.failureKind = o.failure.kind;
+        }
         return entry;
       });
       out(JSON.stringify({ pipeline: name, profile: plan.profile, steps }) + "\n");
@@ -191,33 +191,6 @@ async function commandPipeline(args: CliArgs, root: string): Promise<number> {
     signals.forEach((s) => Deno.removeSignalListener(s, onSignal));
     await runLock.release();
   }
-}
-
-function buildLock(plan: Plan, outcomes: Record<string, StepOutcome>, started: Date): LockFile {
-  const steps: Record<string, LockStep> = {};
-  for (const id of plan.order) {
-    const s = plan.steps[id], o = outcomes[id];
-    if (!o) {
-      const kept = plan.previous?.steps[id];
-      if (kept) steps[id] = kept;
-      continue;
-    }
-    const stored = o.status === "ran" || o.status === "cached";
-    const entry: LockStep = {
-      task: s.task.name, status: o.status, fingerprint: s.fingerprint, fields: s.fields, started: o.started, seconds: o.seconds,
-      output: stored ? `outputs/.cache/${s.fingerprint}` : null,
-      files: stored && o.manifest ? Object.keys(o.manifest.files).sort() : [],
-      metrics: o.metrics,
-    };
-    if (o.error) entry.error = o.error;
-    steps[id] = entry;
-  }
-  const usesTensors = plan.order.some((id) => plan.steps[id].task.usesTensors);
-  return {
-    version: 1, pipeline: plan.pipeline.name, profile: plan.profile, started: started.toISOString(), finished: new Date().toISOString(),
-    runtime: { deno: Deno.version.deno, backend: usesTensors ? plan.backend?.name ?? null : null, backendNote: usesTensors ? plan.backend?.note ?? plan.backendError : null },
-    steps,
-  };
 }
 
 /** Runs the CLI with `argv` and returns the exit code. */

@@ -17,6 +17,7 @@ import type { StepInput } from "../task.ts";
 import type { Plan, PlannedStep } from "./plan.ts";
 import type { Reporter } from "./reporter.ts";
 import { runStepProcess } from "./step_process.ts";
+import type { StepProblem } from "./step_protocol.ts";
 import { toFileUrl } from "./paths.ts";
 import { commitEntry, createTempDir, entryDir, linkStep, resumeDir, setAsideEntry, unlinkStep, type Manifest } from "./store.ts";
 import { taskFile } from "./task_loader.ts";
@@ -28,8 +29,10 @@ export interface StepOutcome {
   seconds: number | null;
   manifest: Manifest | null;
   metrics: Record<string, unknown> | null;
-  error?: string;
+  /** Why a failed or skipped step has no output (recorded in the lock file with its kind). */
+  failure?: StepProblem;
 }
+
 
 /** Options of {@link executePlan}. */
 export interface ExecuteOptions {
@@ -103,11 +106,11 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     step.spec.needs.every((n) => !plan.steps[n].selected || outcomes[n]?.status === "ran" || outcomes[n]?.status === "cached");
 
   const unlinks: Promise<void>[] = [];
-  const skip = (id: string, why: string) => {
+  const skip = (id: string, kind: "upstream" | "stopped" | "interrupted", why: string) => {
     pending.delete(id);
     // A forced step that did not get to run still has a valid entry; keep its link then.
     if (plan.steps[id].manifest === null) unlinks.push(unlinkStep(root, pipeline.name, id));
-    outcomes[id] = { status: "skipped", started: null, seconds: null, manifest: null, metrics: null, error: why };
+    outcomes[id] = { status: "skipped", started: null, seconds: null, manifest: null, metrics: null, failure: { kind, message: why } };
     reporter.stepEnd(id, "skipped", null, why);
   };
 
@@ -115,9 +118,9 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     pending.delete(id);
     const step = plan.steps[id];
     const promise = runOne(plan, step, options, stop.signal).catch((e): StepOutcome => {
-      const error = `Cannot run step ${id}: ${(e as Error)?.message ?? e}`;
-      reporter.stepEnd(id, "failed", null, error);
-      return { status: "failed", started: null, seconds: null, manifest: null, metrics: null, error };
+      const message = `Cannot run step ${id}: ${(e as Error)?.message ?? e}`;
+      reporter.stepEnd(id, "failed", null, message);
+      return { status: "failed", started: null, seconds: null, manifest: null, metrics: null, failure: { kind: "runner", message } };
     }).then((outcome) => {
       outcomes[id] = outcome;
       if (outcome.status === "failed" && firstFailure === null) firstFailure = id;
@@ -130,13 +133,14 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     for (const id of [...pending]) {
       const step = plan.steps[id];
       const problem = upstreamProblem(step);
-      if (problem) skip(id, problem);
+      if (problem) skip(id, "upstream", problem);
       else if (stop.signal.aborted) {
-        skip(id, options.signal.aborted ? "not run: interrupted" : `not run: step ${firstFailure} failed (use --keep-going to continue other steps)`);
+        if (options.signal.aborted) skip(id, "interrupted", "not run: interrupted");
+        else skip(id, "stopped", `not run: step ${firstFailure} failed (use --keep-going to continue other steps)`);
       } else if (isReady(step) && running.size < options.jobs) start(id);
     }
     if (running.size === 0) {
-      if (pending.size > 0) for (const id of [...pending]) skip(id, "not run: its upstream did not finish");
+      if (pending.size > 0) for (const id of [...pending]) skip(id, "upstream", "not run: its upstream did not finish");
       break;
     }
     await Promise.race(running.values());
@@ -205,9 +209,9 @@ async function runOne(plan: Plan, step: PlannedStep, options: ExecuteOptions, si
   if (!result.ok) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     await unlinkStep(root, pipeline.name, step.id);
-    const error = (result.error ?? "") + await savedStateHint(resume, step.id);
-    reporter.stepEnd(step.id, "failed", seconds, error);
-    return { status: "failed", started: startedAt.toISOString(), seconds, manifest: null, metrics: null, error };
+    const failure = { ...result.failure, message: result.failure.message + await savedStateHint(resume, step.id) };
+    reporter.stepEnd(step.id, "failed", seconds, failure.message);
+    return { status: "failed", started: startedAt.toISOString(), seconds, manifest: null, metrics: null, failure };
   }
   try {
     // A forced run replaces the entry it planned against, and only that one (see store.ts).
@@ -221,8 +225,8 @@ async function runOne(plan: Plan, step: PlannedStep, options: ExecuteOptions, si
     return { status: "ran", started: startedAt.toISOString(), seconds, manifest, metrics };
   } catch (e) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    const error = `Cannot store the output of step ${step.id}: ${(e as Error).message}`;
-    reporter.stepEnd(step.id, "failed", seconds, error);
-    return { status: "failed", started: startedAt.toISOString(), seconds, manifest: null, metrics: null, error };
+    const message = `Cannot store the output of step ${step.id}: ${(e as Error).message}`;
+    reporter.stepEnd(step.id, "failed", seconds, message);
+    return { status: "failed", started: startedAt.toISOString(), seconds, manifest: null, metrics: null, failure: { kind: "store", message } };
   }
 }

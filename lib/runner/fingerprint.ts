@@ -25,10 +25,17 @@
  *   for tasks with `usesTensors`, the tensor backend name (kernels differ between backends). Other
  *   tasks leave the backend out so switching backends never redoes, e.g., a data download.
  *
+ * Planning, phase 2 of 3 — fingerprint: {@link assembleFields} builds these fields for one step
+ * from what phase 1 (`plan_resolve.ts`) resolved; `plan.ts` calls it in dependency order, so
+ * every upstream fingerprint is known, and phase 3 (`freshness.ts`) looks them up in the store.
+ *
  * @example
  * ```ts
- * import { fingerprintOf, type FingerprintFields } from "./fingerprint.ts";
- * const fields: FingerprintFields = { sources: {}, npm: {}, config: { n: 1 }, seed: 0, upstream: {}, external: {}, runtime: { deno: "2.9.6" } };
+ * import { assembleFields, fingerprintOf } from "./fingerprint.ts";
+ * const fields = assembleFields({
+ *   code: { sources: { "tasks/t.ts": "ab12" }, npm: {} }, backendCode: null, usesTensors: false, backend: null,
+ *   config: { n: 1 }, seed: 0, upstream: {}, external: {},
+ * });
  * const fp = fingerprintOf(fields); // 64 hex characters
  * ```
  * @module
@@ -44,6 +51,46 @@ export interface FingerprintFields {
   upstream: Record<string, string>;
   external: Record<string, string>;
   runtime: { deno: string; backend?: string };
+}
+
+/** Path → sha256 of local modules, and package → version of npm packages, that some code reaches. */
+export interface CodeClosure {
+  sources: Record<string, string>;
+  npm: Record<string, string>;
+}
+
+/** What {@link assembleFields} needs of one step. */
+export interface FieldInputs {
+  /** The task module's closure. */
+  code: CodeClosure;
+  /** The tensor backend's closure (joins `code` for tensor tasks), or null when no step uses tensors. */
+  backendCode: CodeClosure | null;
+  usesTensors: boolean;
+  /** The resolved backend's name, or null when it could not be resolved (then `backendError`). */
+  backend: string | null;
+  backendError?: string | null;
+  config: Record<string, unknown>;
+  seed: number | null;
+  /** Step id → fingerprint of each step in `needs`. */
+  upstream: Record<string, string>;
+  /** Path → content sha256 of each external input. */
+  external: Record<string, string>;
+}
+
+/** The fingerprint fields of one step (see the module doc for why each is there). */
+export function assembleFields(input: FieldInputs): FingerprintFields {
+  const runtime: FingerprintFields["runtime"] = { deno: Deno.version.deno };
+  if (input.usesTensors) runtime.backend = input.backend ?? `unresolved (${input.backendError ?? "no backend"})`;
+  const code = input.usesTensors && input.backendCode
+    ? { sources: sortedUnion(input.code.sources, input.backendCode.sources), npm: sortedUnion(input.code.npm, input.backendCode.npm) }
+    : { sources: input.code.sources, npm: input.code.npm };
+  return { ...code, config: input.config, seed: input.seed, upstream: input.upstream, external: input.external, runtime };
+}
+
+/** Two name → version/hash records as one, keys sorted (canonical order for display). */
+function sortedUnion(a: Record<string, string>, b: Record<string, string>): Record<string, string> {
+  const all: Record<string, string> = { ...a, ...b };
+  return Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]]));
 }
 
 /** Bumped when the meaning of the fields changes, so old store entries stop matching. */

@@ -16,7 +16,7 @@ import type { Logger, StepInput, TaskContext, TaskDefinition } from "../task.ts"
 import { createPool } from "../pool/pool.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
 import { initBackend } from "./backend_bridge.ts";
-import type { ChildMessage, StepJob } from "./step_protocol.ts";
+import type { ChildMessage, StepFailure, StepJob } from "./step_protocol.ts";
 
 const encoder = new TextEncoder();
 
@@ -39,10 +39,11 @@ async function* stdinLines(): AsyncGenerator<string> {
   }
 }
 
-function makeLogger(logPath: string): Logger & { close(): void; fileOnly(message: string): void } {
-  const file = Deno.openSync(logPath, { append: true, create: true });
+/** A logger that sends every line to the runner and, when `logPath` is given, appends it to that file. */
+function makeLogger(logPath: string | null): Logger & { close(): void; fileOnly(message: string): void } {
+  const file = logPath === null ? null : Deno.openSync(logPath, { append: true, create: true });
   const toFile = (level: string, message: string) =>
-    file.writeSync(encoder.encode(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`));
+    file?.writeSync(encoder.encode(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`));
   const write = (level: "info" | "warn" | "debug", message: string) => {
     toFile(level, message);
     send({ type: "log", level, message });
@@ -53,8 +54,22 @@ function makeLogger(logPath: string): Logger & { close(): void; fileOnly(message
     debug: (m) => write("debug", m),
     /** For details (stack traces) that belong in step.log but not on the console. */
     fileOnly: (m) => toFile("error", m),
-    close: () => file.close(),
+    close: () => file?.close(),
   };
+}
+
+/** Reports a failure of `kind` and exits (after a bounded wait for `cleanup`). */
+async function fail(kind: StepFailure["kind"], e: unknown, log: ReturnType<typeof makeLogger> | null, cleanup?: Promise<unknown>): Promise<never> {
+  const err = e as Error;
+  try {
+    log?.fileOnly(`failed (${kind}): ${err?.stack ?? String(e)}`);
+    log?.close();
+  } catch {
+    // the log is best effort once the step has failed
+  }
+  send({ type: "result", ok: false, failure: { kind, message: err?.message ?? String(e) } });
+  if (cleanup) await Promise.race([cleanup, new Promise((r) => setTimeout(r, 1000))]);
+  Deno.exit(1);
 }
 
 function findInput(inputs: StepInput[], name: string): StepInput {
@@ -76,19 +91,48 @@ async function main(): Promise<void> {
     Deno.exit(137);
   })();
 
-  const log = makeLogger(join(job.outDir, "step.log"));
+  const log = makeLogger(job.phase === "afterRun" ? null : join(job.outDir, "step.log"));
   const format = (args: unknown[]) => args.map((a) => (typeof a === "string" ? a : Deno.inspect(a))).join(" ");
   console.log = console.info = (...args: unknown[]) => log.info(format(args));
   console.warn = console.error = (...args: unknown[]) => log.warn(format(args));
   console.debug = (...args: unknown[]) => log.debug(format(args));
 
+  // The backend first: a task module may create tensors when it is imported.
+  if (job.phase !== "afterRun") {
+    try {
+      if (job.backendError !== null) throw new Error(job.backendError);
+      if (job.backend !== null) await initBackend(job.backend);
+    } catch (e) {
+      return await fail("backend", e, log);
+    }
+  }
+  let task: TaskDefinition;
+  try {
+    task = (await import(job.taskUrl)).default as TaskDefinition;
+  } catch (e) {
+    return await fail("load", e, log);
+  }
+  if (job.phase === "afterRun") {
+    try {
+      await task.afterRun?.({
+        config: job.config,
+        pipeline: job.pipeline,
+        root: job.root,
+        lockFile: join(job.root, "outputs", job.pipeline, "pipeline.lock.json"),
+        outDir: job.outDir,
+        log,
+      });
+    } catch (e) {
+      return await fail(controller.signal.aborted ? "aborted" : "task", e, log);
+    }
+    log.close();
+    send({ type: "result", ok: true });
+    Deno.exit(0);
+  }
+
   const pool = createPool({ threads: job.poolThreads, signal: controller.signal });
   let lastProgress = 0;
   try {
-    if (job.backendError !== null) throw new Error(job.backendError);
-    if (job.backend !== null) await initBackend(job.backend);
-    const module = await import(job.taskUrl);
-    const task = module.default as TaskDefinition;
     const ctx: TaskContext<Record<string, unknown>> = {
       config: job.config,
       inputs: job.inputs,
@@ -123,16 +167,7 @@ async function main(): Promise<void> {
     send({ type: "result", ok: true });
     Deno.exit(0);
   } catch (e) {
-    const err = e as Error;
-    try {
-      log.fileOnly(`failed: ${err?.stack ?? String(e)}`);
-      log.close();
-    } catch {
-      // the log is best effort once the step has failed
-    }
-    send({ type: "result", ok: false, error: err?.message ?? String(e) });
-    await Promise.race([pool.close(), new Promise((r) => setTimeout(r, 1000))]);
-    Deno.exit(1);
+    return await fail(controller.signal.aborted ? "aborted" : "task", e, log, pool.close());
   }
 }
 

@@ -7,12 +7,12 @@
  * ```ts
  * import { runStepProcess } from "./step_process.ts";
  * const result = await runStepProcess(job, { onMessage: (m) => console.error(m), signal });
- * if (!result.ok) console.error(result.error);
+ * if (!result.ok) console.error(result.failure.kind, result.failure.message);
  * ```
  * @module
  */
 import { fromFileUrl, runnerConfigPath } from "./paths.ts";
-import type { ChildMessage, StepJob } from "./step_protocol.ts";
+import type { ChildMessage, StepFailure, StepJob } from "./step_protocol.ts";
 
 const childEntry = fromFileUrl(new URL("./step_child.ts", import.meta.url));
 const permissionNames = ["read", "write", "env", "net", "ffi", "sys", "run", "import"] as const;
@@ -30,11 +30,8 @@ export function inheritedPermissionFlags(): string[] {
   return flags;
 }
 
-/** How a step process ended. */
-export interface StepProcessResult {
-  ok: boolean;
-  error?: string;
-}
+/** How a step process ended: success, or a typed failure (see `step_protocol.ts`). */
+export type StepProcessResult = { ok: true } | { ok: false; failure: StepFailure };
 
 /** Options of {@link runStepProcess}. */
 export interface StepProcessOptions {
@@ -81,7 +78,7 @@ export async function runStepProcess(job: StepJob, options: StepProcessOptions):
     } catch {
       message = { type: "log", level: "info", message: line };
     }
-    if (message.type === "result") result = message.ok ? { ok: true } : { ok: false, error: message.error };
+    if (message.type === "result") result = message.ok ? { ok: true } : { ok: false, failure: message.failure };
     else options.onMessage(message);
   });
   const stderrDone = forEachLine(child.stderr, (line) => {
@@ -113,5 +110,6 @@ export async function runStepProcess(job: StepJob, options: StepProcessOptions):
   if (final && (final.ok ? status.success : true)) return final;
   const how = status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
   const tail = stderrTail.filter((l) => l.trim()).slice(-5).join(" | ");
-  return { ok: false, error: `the step process ${how} without reporting a result${tail ? `: ${tail}` : ""}` };
+  const message = `the step process ${how} without reporting a result${tail ? `: ${tail}` : ""}`;
+  return { ok: false, failure: { kind: options.signal?.aborted ? "aborted" : "crashed", message } };
 }

@@ -14,8 +14,37 @@
  */
 import type { StepInput } from "../task.ts";
 
+/**
+ * Why a step failed — a typed value that crosses the process boundary and is recorded in the
+ * lock file. Kinds reported by the step process: `load` (the task module could not be
+ * imported), `backend` (the tensor backend could not be resolved or initialised), `task` (the
+ * task's `run` threw), `aborted` (cancelled: interrupted, or a sibling step failed). Kinds the
+ * runner adds: `crashed` (the process ended without reporting a result: killed, out of memory,
+ * a crash), `store` (the output could not be stored), `runner` (any other error of the runner).
+ */
+export type StepFailureKind = "load" | "backend" | "task" | "aborted" | "crashed" | "store" | "runner";
+
+/** A failure: where ({@link StepFailureKind}) and what (one line, naming the file or value). */
+export interface StepFailure {
+  kind: StepFailureKind;
+  message: string;
+}
+
+/**
+ * Why a selected step has no output: a failed step's {@link StepFailure}, or why a step was
+ * skipped — `upstream` (an upstream step failed, was skipped, or has no output), `stopped`
+ * (another step failed, without --keep-going), `interrupted` (SIGINT/SIGTERM).
+ */
+export type StepProblem = StepFailure | { kind: "upstream" | "stopped" | "interrupted"; message: string };
+
 /** Everything a child needs to run one step (the parent already validated it). */
 export interface StepJob {
+  /**
+   * `run` (default): run the task into `outDir`. `afterRun`: call the task's `afterRun` after the
+   * lock file is written; `outDir` is then the step's stored (read-only) output and no log file
+   * is written there.
+   */
+  phase?: "run" | "afterRun";
   /** Project root: the child's working directory, so tasks' relative paths resolve there. */
   root: string;
   pipeline: string;
@@ -42,4 +71,4 @@ export type ChildMessage =
   | { type: "log"; level: "info" | "warn" | "debug"; message: string }
   | { type: "progress"; done: number; total: number; label?: string }
   | { type: "result"; ok: true }
-  | { type: "result"; ok: false; error: string };
+  | { type: "result"; ok: false; failure: StepFailure };

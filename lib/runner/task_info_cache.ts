@@ -29,6 +29,8 @@ export interface TaskInfo {
   usesSeed: boolean;
   /** True when the task declares `resolveInputs` (machine-dependent inputs, resolved at every plan). */
   resolvesInputs?: boolean;
+  /** True when the task declares `afterRun` (work after the run's lock file is written). */
+  afterRun: boolean;
   /** Top-level config keys, or null when the schema is not a plain object schema. */
   keys: string[] | null;
 }
@@ -45,7 +47,7 @@ interface CacheFile {
   configs: Record<string, ConfigInfo & { used: number }>;
 }
 
-const VERSION = 2;
+const VERSION = 3;
 /** Entries unused for this long are dropped when the cache is saved. */
 const MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 

@@ -26,6 +26,8 @@ Deno.test("demo pipeline: generate → stats (worker pool) → summary → repor
     const report = await Deno.readTextFile(join(root, "outputs/demo/report.html"));
     for (const id of ["generate", "stats", "summary"]) assert(report.includes(id), `the report lists step ${id}`);
     assert(report.includes("pipeline.lock.json"), "the report is rebuilt from the final lock file");
+    assert(report.includes("<title>Demo pipeline report</title>"), "the page after the run keeps the report step's configured title");
+    assert(!report.includes("Run report: demo"), "not the generic title");
 
     const again = await runCli(root, ["pipeline", "demo", "--profile", "quick"]);
     assertEquals(again.code, 0, again.stderr);

@@ -101,7 +101,8 @@ Deno.test("a failed step's saved state: a plain re-run resumes from it, --restar
     assertEquals(first.code, 1);
     assert(/diverged at attempt 1 \(its saved state in outputs\/\.cache\/resume-[0-9a-f]{64} stays and the next run resumes from it; --restart=long drops it and starts over\)/.test(first.stdout), first.stdout);
     const lock = JSON.parse(await Deno.readTextFile(join(root, "outputs/p/pipeline.lock.json")));
-    assert(lock.steps.long.error.includes("--restart=long"), lock.steps.long.error);
+    assertEquals(lock.steps.long.failure.kind, "task");
+    assert(lock.steps.long.failure.message.includes("--restart=long"), lock.steps.long.failure.message);
     assertEquals((await runCli(root, ["pipeline", "p"])).code, 1, "still failing; resumed (attempt 2)");
     await Deno.remove(join(root, "fail"));
     const restarted = await runCli(root, ["pipeline", "p", "--restart=long"]);
