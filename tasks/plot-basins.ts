@@ -18,9 +18,10 @@
 import { z } from "zod";
 import { join } from "node:path";
 import { defineTask } from "../lib/task.ts";
-import { exists, readJson, writeFileAtomic } from "../lib/util/fs.ts";
+import { exists, writeFileAtomic } from "../lib/util/fs.ts";
 import { readSafetensors } from "../lib/util/safetensors.ts";
-import { basinGridPng, basinOrder, disconnectivityFigure, graphFromBasins, parseBasinsJson } from "../lib/plot/basins.ts";
+import { basinGridPng, basinOrder, disconnectivityFigure, graphFromBasins } from "../lib/plot/basins.ts";
+import { BASINS_FILE, readBasinsFile } from "../lib/artifacts/basins_file.ts";
 import { writeFigure } from "../lib/plot/render.ts";
 import { alphaSpectrumFigure, spectrumCounts } from "../lib/plot/alpha_spectrum.ts";
 
@@ -29,7 +30,7 @@ export default defineTask({
   description: "Draws the ADELM disconnectivity graph with minimum images and one image grid per basin.",
   usesSeed: false,
   config: z.object({
-    basins_file: z.string().default("basins.json"),
+    basins_file: z.string().default(BASINS_FILE),
     minima_file: z.string().default("minima.safetensors"),
     minima_tensor: z.string().default("minima"),
     png_scale: z.number().positive().default(2),
@@ -44,7 +45,7 @@ export default defineTask({
       throw new Error(`Cannot plot basins: expected exactly one upstream step with ${c.basins_file}, found ${withBasins.length} (inputs: ${ctx.inputs.map((i) => i.id).join(", ") || "none"})`);
     }
     const basinsPath = join(withBasins[0].dir, c.basins_file);
-    const basins = parseBasinsJson(await readJson(basinsPath), basinsPath);
+    const basins = await readBasinsFile(basinsPath);
     let minima: { data: Float32Array; height: number; width: number; channels: number } | undefined;
     for (const input of ctx.inputs) {
       const path = join(input.dir, c.minima_file);

@@ -40,6 +40,9 @@
 import type { AttractionParams } from "./attraction.ts";
 import { distance } from "./energy.ts";
 import type { Executor, TrialJob } from "./executor.ts";
+import type { SpectrumPoint } from "../artifacts/basins_file.ts";
+
+export type { SpectrumPoint };
 import { Phase, streamSeed } from "./streams.ts";
 import { argsortAscending, type SuccessRule } from "./cluster.ts";
 
@@ -104,34 +107,6 @@ export interface PairCritical {
   history: { alpha: number; success: boolean; forward: boolean; backward: boolean; barrier: number | null }[];
 }
 
-/** One point of the sorted critical-α spectrum (the "α sweep curve" of `basins.json`). */
-export interface SpectrumPoint {
-  pair: [number, number];
-  distance: number;
-  /** The pair's critical α (Infinity: never connected), and the pull α·T it means. */
-  alpha: number;
-  pull: number;
-  /** Fraction of the pairs at or below this one: the share that merges at an α just above it. */
-  fraction_below: number;
-  /** Ratio to the next critical α (null for the last): a gap is a large ratio. */
-  ratio_to_next: number | null;
-  /** Whether the split after this point lies in the gap rule's range. */
-  in_range: boolean;
-  /**
-   * The α below which the magnet alone cannot carry AD over the pair's distance in `max_steps`
-   * (drift (ε²/2)·α per step), and whether the critical α lies within two sweep steps (×factor²)
-   * of it: then the pair connected as soon as AD could arrive, and its critical α measures
-   * `max_steps`, not a barrier. (A critical α well below it means the landscape itself carried AD.)
-   */
-  travel_alpha: number;
-  travel_limited: boolean;
-  /**
-   * Whether the pair connected even below the floor where the magnet alone moves AD less than δ
-   * in `max_steps` (see `AutoAlphaOptions.minAlpha`): the landscape carries AD from one minimum to
-   * the other, so the pair merges at any α.
-   */
-  landscape_carried: boolean;
-}
 
 /** Result of {@link autoAlpha}. */
 export interface AutoAlphaResult {

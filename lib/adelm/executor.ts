@@ -20,12 +20,12 @@ import { Random } from "../util/random.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { Energy } from "./energy.ts";
 import type { EnergySource } from "./energy_source.ts";
-import { runWalkerStream, type StopCheck, type Walker } from "./lockstep.ts";
+import { type ClaimedResults, type ResultWalker, runClaimedJobs, type StopCheck } from "./lockstep.ts";
 import { type AttractionParams, type AttractionResult, AttractionWalker } from "./attraction.ts";
 import { type SearchParams, type SearchResult, SearchWalker } from "./search.ts";
 import { type BoardJob, createJobBoard, openJobBoard } from "./job_board.ts";
 import { shareEnergySource } from "./shared_source.ts";
-import type { WorkerCall } from "./worker.ts";
+import type { WorkerCall } from "./worker_protocol.ts";
 
 /** One AD trial: start state, target state and its stream seed. */
 export interface TrialJob {
@@ -56,37 +56,6 @@ export interface Executor {
 
 /** How often the pool executor polls its workers' finished-job count for progress. */
 export const PROGRESS_INTERVAL_MS = 250;
-
-/** A walker that reports a result when done. */
-export type ResultWalker<R> = Walker & { result(): R };
-
-/** What a run of claimed jobs returns: the job indices it ran and their results, in the same order. */
-export interface ClaimedResults<R> {
-  indices: number[];
-  results: R[];
-}
-
-/**
- * Runs the jobs `claim` hands out (an index, or -1 when none is left), `maxBatch` walkers in
- * flight; `make(i)` builds job i's walker.
- */
-export async function runClaimedJobs<R>(
-  energy: Energy,
-  claim: () => number,
-  make: (index: number) => ResultWalker<R>,
-  options: { maxBatch: number; signal?: StopCheck; onFinished?: () => void },
-): Promise<ClaimedResults<R>> {
-  const indices: number[] = [], walkers: ResultWalker<R>[] = [];
-  await runWalkerStream(energy, () => {
-    const index = claim();
-    if (index < 0) return null;
-    const w = make(index);
-    indices.push(index);
-    walkers.push(w);
-    return w;
-  }, { maxBatch: options.maxBatch, signal: options.signal, onFinished: options.onFinished });
-  return { indices, results: walkers.map((w) => w.result()) };
-}
 
 /** Runs walkers 0 … count−1 in this thread; results in index order. */
 async function runAll<R>(energy: Energy, count: number, make: (index: number) => ResultWalker<R>, maxBatch: number, signal?: StopCheck, onProgress?: JobProgress): Promise<R[]> {

@@ -84,3 +84,34 @@ export async function runWalkerStream(energy: Energy, next: () => Walker | null,
     });
   }
 }
+
+/** A walker that reports a result when done. */
+export type ResultWalker<R> = Walker & { result(): R };
+
+/** What a run of claimed jobs returns: the job indices it ran and their results, in the same order. */
+export interface ClaimedResults<R> {
+  indices: number[];
+  results: R[];
+}
+
+/**
+ * Runs the jobs `claim` hands out (an index, or -1 when none is left), `maxBatch` walkers in
+ * flight; `make(i)` builds job i's walker.
+ */
+export async function runClaimedJobs<R>(
+  energy: Energy,
+  claim: () => number,
+  make: (index: number) => ResultWalker<R>,
+  options: { maxBatch: number; signal?: StopCheck; onFinished?: () => void },
+): Promise<ClaimedResults<R>> {
+  const indices: number[] = [], walkers: ResultWalker<R>[] = [];
+  await runWalkerStream(energy, () => {
+    const index = claim();
+    if (index < 0) return null;
+    const w = make(index);
+    indices.push(index);
+    walkers.push(w);
+    return w;
+  }, { maxBatch: options.maxBatch, signal: options.signal, onFinished: options.onFinished });
+  return { indices, results: walkers.map((w) => w.result()) };
+}

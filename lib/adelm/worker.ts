@@ -18,21 +18,10 @@ import type { Energy } from "./energy.ts";
 import { loadEnergy } from "./energy_source.ts";
 import { type AttractionParams, type AttractionResult, AttractionWalker } from "./attraction.ts";
 import { type SearchParams, type SearchResult, SearchWalker } from "./search.ts";
-import { type ClaimedResults, runClaimedJobs } from "./executor.ts";
-import { type JobBoard, type OpenJobBoard, openJobBoard } from "./job_board.ts";
+import { type ClaimedResults, runClaimedJobs } from "./lockstep.ts";
+import type { WorkerCall } from "./worker_protocol.ts";
+import { type OpenJobBoard, openJobBoard } from "./job_board.ts";
 import { readSharedSource, type SharedEnergySource } from "./shared_source.ts";
-
-export type { ClaimedResults };
-
-/** The argument of every export of this module. */
-export interface WorkerCall {
-  name: "attract" | "search";
-  source: SharedEnergySource;
-  board: JobBoard;
-  params: unknown;
-  /** Jobs in flight per energy call. */
-  maxBatch: number;
-}
 
 let cached: { key: string; energy: Promise<Energy> } | null = null;
 

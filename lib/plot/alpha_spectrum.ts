@@ -5,117 +5,29 @@
  * chose α, travel-limited pairs (their critical α only measures `ad.max_steps`) in their own
  * colour next to the travel pull series, and never-connected pairs (α = ∞) at the top edge.
  *
- * Input: `parameters.auto_alpha` of `basins.json` (written by `tasks/basin-cluster.ts` with
- * `ad.alpha: auto`), checked by {@link parseAutoAlpha}. JSON has no Infinity, so a never-connected
- * pair's `alpha`/`pull` arrive as `null`; the parser turns them back into Infinity.
+ * Input: `parameters.auto_alpha` of `basins.json` (written by `basin-cluster` with
+ * `ad.alpha: auto`), as `readBasinsFile` (`lib/artifacts/basins_file.ts`) returns it: JSON has no
+ * Infinity, so a never-connected pair's `alpha`/`pull` arrive as `null` and the reader turns them
+ * back into Infinity.
  *
  * @example
- * ```ts
- * import { alphaSpectrumFigure, parseAutoAlpha } from "./alpha_spectrum.ts";
+ * ```ts ignore
+ * import { alphaSpectrumFigure } from "./alpha_spectrum.ts";
  * import { writeFigure } from "./render.ts";
- * const spectrum = parseAutoAlpha(basinsJson.parameters.auto_alpha, "basins.json");
+ * const spectrum = (await readBasinsFile("basins.json")).autoAlpha;
  * if (spectrum && spectrum.curve.length > 0) await writeFigure("out", "alpha-spectrum", alphaSpectrumFigure(spectrum, { title: "basins" }));
  * ```
  * @module
  */
 import * as Plot from "@observablehq/plot";
-import { z } from "zod";
-import type { SpectrumPoint } from "../adelm/auto_alpha.ts";
+import type { AlphaSpectrum, SpectrumPoint } from "../artifacts/basins_file.ts";
 import { composePanels, type SwatchItem, swatchLegend } from "./compose.ts";
 import type { Figure } from "./render.ts";
 import { plotToSvg } from "./render.ts";
 
-/** `parameters.auto_alpha` of `basins.json`, with never-connected pairs' α and pull as Infinity. */
-export interface AlphaSpectrum {
-  /** The chosen α and its pull α·T. */
-  alpha: number;
-  pull: number;
-  /** One sentence: which rule chose α and why. */
-  reason: string;
-  /** The rule asked for (absent in files that predate it). */
-  rule?: "gap" | "quantile";
-  /** The rule that chose α: "quantile" also when the gap rule fell back. */
-  ruleUsed?: "gap" | "quantile";
-  /** The gap rule's range of the fraction of pairs below α. */
-  range?: [number, number];
-  /** Width of the widest gap in range (hi/lo), or null. */
-  gapRatio: number | null;
-  /** The sweep's ratio: travel-limited means within ×factor² of the travel pull. */
-  factor?: number;
-  /** The sorted spectrum (empty when the file has none). */
-  curve: SpectrumPoint[];
-}
 
-const finiteOrNull = z.number().nullable();
-const pointSchema = z.object({
-  pair: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
-  distance: z.number().min(0),
-  alpha: z.number().positive().nullable(),
-  pull: z.number().positive().nullable(),
-  fraction_below: z.number().min(0).max(1),
-  ratio_to_next: finiteOrNull,
-  in_range: z.boolean(),
-  travel_alpha: z.number().min(0).nullable(),
-  travel_limited: z.boolean(),
-  /** Absent in files written before the sweep had a floor: such pairs were never marked. */
-  landscape_carried: z.boolean().default(false),
-});
-const autoAlphaSchema = z.object({
-  alpha: z.number().positive(),
-  pull: z.number().positive(),
-  reason: z.string(),
-  rule: z.enum(["gap", "quantile"]).optional(),
-  rule_used: z.enum(["gap", "quantile"]).optional(),
-  range: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).optional(),
-  gap_ratio: finiteOrNull.optional(),
-  factor: z.number().gt(1).optional(),
-  curve: z.array(pointSchema).optional(),
-});
 
-/** `curve[3].pull` style path of a zod issue, under `field`. */
-function issuePath(field: string, path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : `${out}.${String(key)}`), field);
-}
 
-/**
- * Checks `parameters.auto_alpha` of a `basins.json` (`value`; null/undefined: α was not chosen
- * automatically → null). `source` names the file and `field` the object's path in errors:
- * "Cannot read basins 'b.json': field 'parameters.auto_alpha.curve[2].pull' …".
- */
-export function parseAutoAlpha(value: unknown, source: string, field = "parameters.auto_alpha"): AlphaSpectrum | null {
-  if (value === null || value === undefined) return null;
-  const parsed = autoAlphaSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const at = issuePath(field, issue.path);
-    const got = issue.path.reduce<unknown>((o, key) => (o && typeof o === "object" ? (o as Record<PropertyKey, unknown>)[key] : undefined), value);
-    throw new Error(`Cannot read basins '${source}': field '${at}': ${issue.message} (got ${JSON.stringify(got) ?? "nothing"})`);
-  }
-  const a = parsed.data;
-  const curve = (a.curve ?? []).map((p): SpectrumPoint => ({
-    ...p,
-    alpha: p.alpha ?? Infinity,
-    pull: p.pull ?? Infinity,
-    travel_alpha: p.travel_alpha ?? Infinity,
-  }));
-  // α·T is stored per point; a finite α with a null pull (or the reverse) is a broken file, not ∞
-  curve.forEach((p, i) => {
-    if (Number.isFinite(p.alpha) !== Number.isFinite(p.pull)) {
-      throw new Error(`Cannot read basins '${source}': field '${field}.curve[${i}]': 'alpha' (${p.alpha}) and 'pull' (${p.pull}) must both be numbers or both null (never connected)`);
-    }
-  });
-  return {
-    alpha: a.alpha,
-    pull: a.pull,
-    reason: a.reason,
-    rule: a.rule,
-    ruleUsed: a.rule_used,
-    range: a.range,
-    gapRatio: a.gap_ratio ?? null,
-    factor: a.factor,
-    curve,
-  };
-}
 
 /** Counts shown in the title and returned as metrics. */
 export interface SpectrumCounts {

@@ -26,7 +26,7 @@ import { pngDataUri } from "./colormap.ts";
 import { composePanels } from "./compose.ts";
 import { encodeGridPng, makeGrid, upscaleNearest } from "../data/image_grid.ts";
 import { type Figure, type FigureDocument, plotToSvg } from "./render.ts";
-import { type AlphaSpectrum, parseAutoAlpha } from "./alpha_spectrum.ts";
+import type { BasinsJson, GraphNode } from "../artifacts/basins_file.ts";
 
 /** A leaf (basin) of the graph. */
 export interface GraphLeaf {
@@ -36,12 +36,6 @@ export interface GraphLeaf {
   image?: Uint8Array;
 }
 
-/** A tree node: leaves 0..L−1 first, then merges with two children each. */
-export interface GraphNode {
-  node: number;
-  energy: number;
-  children?: [number, number];
-}
 
 /** Input of {@link disconnectivityFigure}. */
 export interface DisconnectivityData {
@@ -161,35 +155,7 @@ export function disconnectivityFigure(data: DisconnectivityData): Figure {
   return composePanels([{ title: data.title ?? "Disconnectivity graph", figure: graph }], { columns: 1 });
 }
 
-/** The JSON fields of `basins.json` this module reads (other fields are ignored). */
-export interface BasinsJson {
-  energies: number[];
-  basins: { id?: number; representative: number; members: (number | { index: number })[] }[];
-  tree?: { nodes: GraphNode[]; roots: number[] };
-  /** `parameters.auto_alpha` (the auto-α spectrum), checked; null when α was a number. */
-  autoAlpha?: AlphaSpectrum | null;
-}
 
-/** Checks and normalises a parsed `basins.json`; `source` names the file in errors. */
-export function parseBasinsJson(json: unknown, source: string): BasinsJson {
-  const o = json as Partial<BasinsJson> | null;
-  if (!o || typeof o !== "object") throw new Error(`Cannot read basins '${source}': expected a JSON object`);
-  if (!Array.isArray(o.energies) || o.energies.some((e) => typeof e !== "number")) throw new Error(`Cannot read basins '${source}': expected 'energies' to be an array of numbers`);
-  if (!Array.isArray(o.basins) || o.basins.length === 0) throw new Error(`Cannot read basins '${source}': expected 'basins' to be a non-empty array`);
-  o.basins.forEach((b, i) => {
-    if (!Number.isInteger(b.representative) || b.representative < 0 || b.representative >= o.energies!.length) {
-      throw new Error(`Cannot read basins '${source}': basins[${i}].representative must index 'energies' (0..${o.energies!.length - 1}), got ${b.representative}`);
-    }
-    if (!Array.isArray(b.members)) throw new Error(`Cannot read basins '${source}': basins[${i}].members must be an array`);
-  });
-  if (o.tree && (!Array.isArray(o.tree.nodes) || !Array.isArray(o.tree.roots))) throw new Error(`Cannot read basins '${source}': 'tree' needs 'nodes' and 'roots' arrays`);
-  const parameters = (o as { parameters?: unknown }).parameters;
-  if (parameters !== undefined && (parameters === null || typeof parameters !== "object" || Array.isArray(parameters))) {
-    throw new Error(`Cannot read basins '${source}': field 'parameters' must be an object, got ${JSON.stringify(parameters)}`);
-  }
-  const autoAlpha = parseAutoAlpha((parameters as Record<string, unknown> | undefined)?.auto_alpha, source);
-  return { ...(o as BasinsJson), autoAlpha };
-}
 
 /** Member indices of a basin with the representative first (duplicates removed). */
 export function basinOrder(basin: BasinsJson["basins"][number]): number[] {

@@ -6,7 +6,7 @@ import { initBackend } from "../../lib/tensor/backend.ts";
 import { createPool } from "../../lib/pool/pool.ts";
 import { encodeSafetensors, type NamedTensor } from "../../lib/util/safetensors.ts";
 import { writeFileAtomic } from "../../lib/util/fs.ts";
-import { parseBasinsJson } from "../../lib/plot/basins.ts";
+import { parseBasinsJson } from "../../lib/artifacts/basins_file.ts";
 import { readJson } from "../../lib/util/fs.ts";
 import { assert, assertClose, assertEquals, assertThrowsAsync } from "../assert.ts";
 import { makeTestContext, type TestContext } from "../task_context.ts";

@@ -4,7 +4,8 @@ import { diagnosticsFigure } from "../../lib/plot/diagnostics.ts";
 import { heatmapFigure } from "../../lib/plot/heatmap.ts";
 import { landscapeFigure, logDensity } from "../../lib/plot/landscape.ts";
 import { parseSamplingRecords, samplingFigure } from "../../lib/plot/sampling.ts";
-import { basinOrder, disconnectivityFigure, parseBasinsJson } from "../../lib/plot/basins.ts";
+import { basinOrder, disconnectivityFigure } from "../../lib/plot/basins.ts";
+import { parseBasinsJson } from "../../lib/artifacts/basins_file.ts";
 import { svgToPng } from "../../lib/plot/render.ts";
 import { decodePng } from "./png.ts";
 
