@@ -3,7 +3,7 @@
  * JSON object per line,
  * `{ "iter", "d_t", "r_t", "lr", "seconds" }` (iterations from 1; `lr` is the learning rate used
  * by that iteration's step; `seconds` the wall time of the iteration's training work, logging
- * excluded). Lines are appended as training
+ * excluded), plus any numbers a training problem adds (e.g. `train-hybrid`'s loss terms). Lines are appended as training
  * goes so a crash keeps everything logged; on resume the log is cut back to the checkpoint's
  * iteration. A missing field is an error naming the file, the line and the field.
  *
@@ -23,6 +23,8 @@ export const METRICS_LOG_FILE = "metrics.jsonl";
 
 /** One line of metrics.jsonl. */
 export interface IterationRecord {
+  /** A training problem's own numbers (loss terms, accuracy…). */
+  [extra: string]: number;
   iter: number;
   d_t: number;
   r_t: number;

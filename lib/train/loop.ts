@@ -29,8 +29,12 @@ import { summarizeTraining, type TrainingSummary } from "./diagnostics.ts";
 
 /** One training recipe (images or toy) as seen by the loop. */
 export interface TrainingProblem {
-  /** Runs iteration `iter` (1-based) with learning rate `lr`: negatives, Langevin, one optimiser step. */
-  iterate(iter: number, lr: number): Promise<{ d_t: number; r_t: number }>;
+  /**
+   * Runs iteration `iter` (1-based) with learning rate `lr`: negatives, Langevin, one optimiser
+   * step. `extra` numbers (e.g. loss terms) join the iteration's metrics.jsonl record; a
+   * non-finite one stops training like a non-finite d_t.
+   */
+  iterate(iter: number, lr: number): Promise<{ d_t: number; r_t: number; extra?: Record<string, number> }>;
   /** Writes what is logged at iteration `iter` (grids, snapshot checkpoint…) into `dir`. */
   logArtifacts(iter: number, dir: string): Promise<void>;
   /** The full resumable state as tensors: weights, optimiser state, bank. */
@@ -122,14 +126,17 @@ export async function runTrainingLoop(problem: TrainingProblem, o: LoopOptions):
     for (let iter = start + 1; iter <= o.numIters; iter++) {
       if (o.signal?.aborted) throw new Error(`Training stopped at iteration ${iter}: the run was cancelled`);
       const t0 = performance.now();
-      const { d_t, r_t } = await problem.iterate(iter, lr);
+      const { d_t, r_t, extra = {} } = await problem.iterate(iter, lr);
+      for (const [key, value] of Object.entries(extra)) {
+        if (!Number.isFinite(value)) throw new TrainingDivergedError(iter, `${key} = ${value} (not finite)`, lastGood);
+      }
       if (!Number.isFinite(d_t)) throw new TrainingDivergedError(iter, `d_t = ${d_t} (the energies are not finite)`, lastGood);
       if (!Number.isFinite(r_t)) throw new TrainingDivergedError(iter, `r_t = ${r_t} (the Langevin gradients are not finite)`, lastGood);
       const usedLr = lr;
       lr = Math.max(o.lrMin, lr * o.lrDecay);
       const seconds = (performance.now() - t0) / 1000;
       trainSeconds += seconds;
-      metrics.append({ iter, d_t, r_t, lr: usedLr, seconds });
+      metrics.append({ iter, d_t, r_t, lr: usedLr, seconds, ...extra });
       if (iter === 1 || iter % o.logFreq === 0 || iter === o.numIters) {
         const bad = await problem.firstNonFiniteWeight();
         if (bad) throw new TrainingDivergedError(iter, `weight '${bad}' is not finite`, lastGood);

@@ -14,11 +14,16 @@ const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const checkpointDir = await Deno.makeTempDir({ prefix: "pipelines-test-" });
 const checkpoint = join(checkpointDir, "flowers_convergent_net.safetensors");
 await Deno.writeTextFile(checkpoint, "placeholder: planning only hashes the file\n");
+// hybrid-mnist downloads MNIST (no network here): a local copy stands in; planning only checks the files exist.
+const mnistDir = join(checkpointDir, "mnist");
+await Deno.mkdir(mnistDir);
+for (const split of ["train", "t10k"]) for (const kind of ["images-idx3", "labels-idx1"]) await Deno.writeTextFile(join(mnistDir, `${split}-${kind}-ubyte`), "placeholder\n");
 globalThis.addEventListener("unload", () => Deno.removeSync(checkpointDir, { recursive: true }));
 
 /** `--set` values a pipeline needs to plan here (files users provide). */
 const requiredSets: Record<string, string[]> = {
   "eval-flowers": [`net_weight_path=${checkpoint}`],
+  "hybrid-mnist": [`data.local_path=${mnistDir}`, `data-test.local_path=${mnistDir}`],
 };
 
 const shipped = ["basins-flowers", "basins-fashion", "anatomy-flowers", "anatomy-fashion", "anatomy-toy", "eval-flowers"];
