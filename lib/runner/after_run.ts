@@ -8,7 +8,12 @@
  * @example
  * ```ts
  * import { runAfterRunHooks } from "./after_run.ts";
- * const warnings = await runAfterRunHooks(plan, outcomes, { reporter, signal });
+ * import type { StepOutcome } from "./executor.ts";
+ * import type { Plan } from "./plan.ts";
+ * import type { Reporter } from "./reporter.ts";
+ * async function example(plan: Plan, outcomes: Record<string, StepOutcome>, reporter: Reporter, signal: AbortSignal) {
+ *   const warnings = await runAfterRunHooks(plan, outcomes, { reporter, signal });
+ * }
  * ```
  * @module
  */

@@ -18,6 +18,7 @@
  * @example
  * ```ts
  * import { cleanStore } from "./clean.ts";
+ * const root = Deno.cwd();
  * const { items } = await cleanStore(root, { dryRun: true });
  * for (const i of items) console.log(i.action, i.name, i.reason);
  * ```

@@ -7,7 +7,11 @@
  * @example
  * ```ts
  * import { executePlan } from "./executor.ts";
- * const outcomes = await executePlan(plan, { jobs: 2, poolThreads: 2, keepGoing: false, reporter, signal });
+ * import type { Plan } from "./plan.ts";
+ * import type { Reporter } from "./reporter.ts";
+ * async function example(plan: Plan, reporter: Reporter, signal: AbortSignal) {
+ *   const outcomes = await executePlan(plan, { jobs: 2, poolThreads: 2, keepGoing: false, reporter, signal });
+ * }
  * ```
  * @module
  */

@@ -6,7 +6,10 @@
  * @example
  * ```ts
  * import { decideFreshness } from "./freshness.ts";
- * const fresh = await decideFreshness(root, steps, order, { force: ["train"] }, previousLock);
+ * import { fingerprintOf, type FingerprintFields } from "./fingerprint.ts";
+ * const fields: FingerprintFields = { sources: {}, npm: {}, config: {}, seed: 1, upstream: {}, external: {}, runtime: { deno: "2.9.6" } };
+ * const steps = { train: { selected: true, fields, fingerprint: fingerprintOf(fields) } };
+ * const fresh = await decideFreshness(Deno.cwd(), steps, ["train"], { force: ["train"] }, null);
  * fresh.train.stale; // true
  * ```
  * @module

@@ -29,9 +29,12 @@
  *
  * @example
  * ```ts
- * import { readLockFile, writeLockFile } from "./provenance.ts";
- * const previous = await readLockFile(root, "demo"); // null before the first run
- * await writeLockFile(root, buildLockFile(plan, outcomes, started));
+ * import { buildLockFile, readLockFile, writeLockFile, type LockOutcome, type LockPlan } from "./provenance.ts";
+ * async function example(plan: LockPlan, outcomes: Record<string, LockOutcome>, started: Date) {
+ *   const root = Deno.cwd();
+ *   const previous = await readLockFile(root, "demo"); // null before the first run
+ *   await writeLockFile(root, buildLockFile(plan, outcomes, started));
+ * }
  * ```
  * @module
  */

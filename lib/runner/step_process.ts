@@ -6,8 +6,11 @@
  * @example
  * ```ts
  * import { runStepProcess } from "./step_process.ts";
- * const result = await runStepProcess(job, { onMessage: (m) => console.error(m), signal });
- * if (!result.ok) console.error(result.failure.kind, result.failure.message);
+ * import type { StepJob } from "./step_protocol.ts";
+ * async function example(job: StepJob, signal: AbortSignal) {
+ *   const result = await runStepProcess(job, { onMessage: (m) => console.error(m), signal });
+ *   if (!result.ok) console.error(result.failure.kind, result.failure.message);
+ * }
  * ```
  * @module
  */
