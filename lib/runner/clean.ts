@@ -8,6 +8,8 @@
  * | `damaged-…/` | always (a damaged entry set aside by a run or by `verify`) |
  * | `replaced-…/` | always (the tombstone of an entry a `--force` run replaced; see `store.ts`) |
  * | `tmp-…` (a step's working directory) | its process is gone (same host); made on another host: untouched for {@link SCRATCH_KEEP_DAYS} days |
+ * | `claim-<fingerprint>/` (who is producing an entry; see `claim.ts`) | its owner is gone (same host); another host's: untouched for {@link SCRATCH_KEEP_DAYS} days |
+ * | `claim-<fingerprint>.dead-…/` | always (a dead owner's claim, broken by a waiter) |
  * | `resume-<fingerprint>/` | the step has finished (its entry exists), or its newest file is older than {@link RESUME_KEEP_DAYS} days |
  *
  * So the saved state of a killed or failed run — which no lock file refers to when the runner
@@ -30,7 +32,7 @@ import { outputsDir, storeDir } from "./paths.ts";
 import { processAlive, runLockHolder } from "./run_lock.ts";
 import { hostTag, parseScratchName } from "./store.ts";
 import { storeReferences } from "./store_refs.ts";
-import { exists } from "../util/fs.ts";
+import { exists, readJson } from "../util/fs.ts";
 
 /** Saved state of an unfinished step is kept this many days after its last write. */
 export const RESUME_KEEP_DAYS = 30;
@@ -113,6 +115,18 @@ export async function cleanStore(root: string, options: { dryRun: boolean }): Pr
       } else {
         const old = now - stats.newest > SCRATCH_KEEP_DAYS * 864e5;
         decision = { remove: old, reason: `made on host ${scratch.host}, last written ${age(now - stats.newest)} ago (kept ${SCRATCH_KEEP_DAYS} days)` };
+      }
+    } else if (/^claim-[0-9a-f]{64}\.dead-/.test(name)) {
+      decision = { remove: true, reason: "claim of a run that died, broken by a waiting run" };
+    } else if (/^claim-[0-9a-f]{64}$/.test(name)) {
+      const owner = await readJson<{ host?: string; pid?: number }>(join(path, "owner.json")).catch(() => null);
+      if (owner?.host === hostTag() && typeof owner.pid === "number") {
+        decision = processAlive(owner.pid)
+          ? { remove: false, reason: `held by process ${owner.pid}` }
+          : { remove: true, reason: `claim left by process ${owner.pid}, which is gone` };
+      } else {
+        const old = now - stats.newest > SCRATCH_KEEP_DAYS * 864e5;
+        decision = { remove: old, reason: `claim of ${owner?.pid !== undefined ? `process ${owner.pid} on host ${owner.host}` : "an unknown process"}, last renewed ${age(now - stats.newest)} ago (kept ${SCRATCH_KEEP_DAYS} days)` };
       }
     } else if (resume) {
       if (await exists(join(store, resume[1], "manifest.json"))) {

@@ -23,7 +23,8 @@ import type { Reporter } from "./reporter.ts";
 import { runStepProcess } from "./step_process.ts";
 import type { StepProblem } from "./step_protocol.ts";
 import { toFileUrl } from "./paths.ts";
-import { commitEntry, createTempDir, entryDir, linkStep, resumeDir, setAsideEntry, unlinkStep, type Manifest } from "./store.ts";
+import { claimEntry, type Claim } from "./claim.ts";
+import { checkEntry, commitEntry, createTempDir, entryDir, linkStep, resumeDir, setAsideEntry, unlinkStep, type Manifest } from "./store.ts";
 import { taskFile } from "./task_loader.ts";
 
 /** How one selected step ended. */
@@ -167,15 +168,48 @@ async function savedStateHint(resume: string, stepId: string): Promise<string> {
 }
 
 async function runOne(plan: Plan, step: PlannedStep, options: ExecuteOptions, signal: AbortSignal): Promise<StepOutcome> {
-  const { root, pipeline } = plan;
+  const { root } = plan;
   const { reporter } = options;
   const startedAt = new Date();
   const t0 = performance.now();
   reporter.stepStart(step.id, step.task.name);
-  if (step.damaged) {
-    const aside = await setAsideEntry(root, step.fingerprint, step.damaged.id);
-    if (aside) reporter.stepLog(step.id, "warn", `damaged cached output set aside as outputs/.cache/${aside} (${step.damaged.problems.join("; ")})`);
+  // One producer per entry at a time, across processes and machines (claim.ts).
+  let claim: Claim;
+  try {
+    claim = await claimEntry(root, step.fingerprint, {
+      signal,
+      onWait: (owner) => reporter.stepLog(step.id, "info", `waiting: ${owner} is producing the same output (outputs/.cache/claim-${step.fingerprint.slice(0, 12)}…)`),
+      onBreak: (owner, why) => reporter.stepLog(step.id, "warn", `took over the claim of ${owner}: ${why}`),
+    });
+  } catch (e) {
+    const message = signal.aborted ? "not run: aborted while waiting for another process producing the same output" : `Cannot claim the output of step ${step.id}: ${(e as Error).message}`;
+    reporter.stepEnd(step.id, "failed", null, message);
+    return { status: "failed", started: null, seconds: null, manifest: null, metrics: null, failure: { kind: signal.aborted ? "aborted" : "store", message } };
   }
+  try {
+    // The previous owner may have published the entry while this run planned or waited.
+    const now = await checkEntry(root, step.fingerprint);
+    if (now.state === "fresh" && (!step.forced || now.manifest.id !== step.manifest?.id)) {
+      await linkStep(root, plan.pipeline.name, step.id, step.fingerprint);
+      const dir = entryDir(root, step.fingerprint);
+      const metrics = await readMetrics(dir);
+      reporter.stepEnd(step.id, "cached", (performance.now() - t0) / 1000, `stored by another process meanwhile; ${await summary(dir, metrics)}`);
+      return { status: "cached", started: startedAt.toISOString(), seconds: (performance.now() - t0) / 1000, manifest: now.manifest, metrics };
+    }
+    if (now.state === "damaged") {
+      const aside = await setAsideEntry(root, step.fingerprint, now.id);
+      if (aside) reporter.stepLog(step.id, "warn", `damaged cached output set aside as outputs/.cache/${aside} (${now.problems.join("; ")})`);
+    }
+    return await produce(plan, step, options, signal, startedAt, t0);
+  } finally {
+    await claim.release();
+  }
+}
+
+/** Runs the step in a step process and commits its output (the caller holds the step's claim). */
+async function produce(plan: Plan, step: PlannedStep, options: ExecuteOptions, signal: AbortSignal, startedAt: Date, t0: number): Promise<StepOutcome> {
+  const { root, pipeline } = plan;
+  const { reporter } = options;
   const tmp = await createTempDir(root);
   const resume = resumeDir(root, step.fingerprint);
   if (step.restart) await Deno.remove(resume, { recursive: true }).catch(() => {});

@@ -36,7 +36,8 @@ Deno.test("SIGKILL mid-step leaves nothing fresh; a concurrent run is refused; t
 
     const store = join(root, "outputs/.cache");
     const entries = [...Deno.readDirSync(store)].map((e) => e.name);
-    assert(entries.every((n) => n.startsWith("tmp-") || n.startsWith("resume-") || n.endsWith(".json")), `only temporary dirs in the store: ${entries}`);
+    assert(entries.every((n) => n.startsWith("tmp-") || n.startsWith("resume-") || n.startsWith("claim-") || n.endsWith(".json")), `only temporary dirs in the store: ${entries}`);
+    assert(entries.some((n) => n.startsWith("claim-")), "the killed run's claim on the step is left behind");
     assert(entries.some((n) => n.startsWith("tmp-")), "the killed step's partial output is still in its temporary dir");
     assert(!(await Deno.lstat(join(root, "outputs/p/slow")).then(() => true, () => false)), "no link to a partial output");
 
@@ -47,6 +48,7 @@ Deno.test("SIGKILL mid-step leaves nothing fresh; a concurrent run is refused; t
     const rerun = await runCli(root, ["pipeline", "p"]);
     assertEquals(rerun.code, 0, `re-run (stderr: ${rerun.stderr})`);
     assert(rerun.stdout.includes(`Recovered a stale lock`) && rerun.stdout.includes(`pid ${first.pid}`), rerun.stdout);
+    assert(rerun.stdout.includes(`took over the claim of process ${first.pid} on `), rerun.stdout);
     assertEquals(await counts(root), { next: 1, slow: 2 });
     const files = [...Deno.readDirSync(join(root, "outputs/p/slow"))].map((e) => e.name).sort();
     assertEquals(files, ["manifest.json", "metrics.json", "out.txt", "step.log"], "the re-executed output has no partial file");
