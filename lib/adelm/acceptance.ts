@@ -4,7 +4,7 @@
  * thing to check when MH trials stall.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { tallyAcceptance } from "./acceptance.ts";
  * const tally = tallyAcceptance(executor);
  * await clusterMinima(minima, energies, tally.executor, options);

@@ -17,7 +17,7 @@
  * would need a second reflection is rejected, which keeps the test exact.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { AttractionWalker } from "./attraction.ts";
  * const trial = new AttractionWalker(start, target, params, rng);
  * await runLockstep(energy, [trial]);

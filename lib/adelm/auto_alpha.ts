@@ -27,7 +27,7 @@
  *    have a ×14 gap; a Fashion-MNIST VanillaNet's 12 pairs spread over ×9 with no step above ×1.52.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { autoAlpha } from "./auto_alpha.ts";
  * const auto = await autoAlpha(minima, energies, executor, {
  *   ad, minSeparation: 4 * ad.delta, maxPairs: 16, start: 1 / ad.temperature, factor: 1.05, expand: 4,

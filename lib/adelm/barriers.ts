@@ -5,7 +5,7 @@
  * tried or never connected stay +∞ (null in JSON).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { barrierMatrix } from "./barriers.ts";
  * const { matrix } = await barrierMatrix(representatives, executor, { ad, k: 15, reps: 3, seed: 1 });
  * ```

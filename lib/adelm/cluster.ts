@@ -18,7 +18,7 @@
  * (tests/adelm/success_rule_test.ts shows such a landscape).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { clusterMinima } from "./cluster.ts";
  * const result = await clusterMinima(minima, energies, executor, { ad, maxCandidates: 10, reps: 3, maxBasins: 64, seed: 1 });
  * result.basins[0].members; // [{ index, barrier }, …]

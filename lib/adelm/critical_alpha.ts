@@ -7,7 +7,7 @@
  * with α below the critical value of a pair keeps the pair in separate basins; above it merges them.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { criticalAlpha } from "./critical_alpha.ts";
  * const { alpha, history } = await criticalAlpha(a, b, executor, { ad, start: 100, factor: 1.05, maxIters: 200, reps: 3, seed: 1 });
  * ```

@@ -8,7 +8,7 @@
  * identical results.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { localExecutor, poolExecutor } from "./executor.ts";
  * const serial = localExecutor(energy, { maxBatch: 1 });
  * const parallel = poolExecutor(pool, { kind: "analytic", wells });

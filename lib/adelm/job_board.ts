@@ -12,7 +12,7 @@
  * stored once.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { createJobBoard, openJobBoard } from "./job_board.ts";
  * const board = createJobBoard([{ vectors: [start, target], seed: 17 }]); // send `board` to workers
  * const jobs = openJobBoard(board); // in a worker

@@ -8,7 +8,7 @@
  * reference.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runLockstep, runWalkerStream } from "./lockstep.ts";
  * await runLockstep(energy, walkers, { maxBatch: 64 });
  * let next = 0;

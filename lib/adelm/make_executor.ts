@@ -2,7 +2,7 @@
  * Picks the executor a task config asks for (pool, batch or serial); all give identical results.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { makeExecutor } from "./make_executor.ts";
  * const executor = await makeExecutor({ mode: "pool", max_batch: 64, jobs_per_task: 1 }, source, ctx.pool, ctx.signal);
  * ```

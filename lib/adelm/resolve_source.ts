@@ -4,7 +4,7 @@
  * the run's tfjs backend so pool workers start the same one.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { resolveEnergySource } from "./resolve_source.ts";
  * const source = await resolveEnergySource(ctx.config.energy, ctx);
  * ```

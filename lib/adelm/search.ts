@@ -4,7 +4,7 @@
  * best energy has not improved for `patience` steps, or after `maxSteps`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { SearchWalker } from "./search.ts";
  * import { runLockstep } from "./lockstep.ts";
  * const walker = new SearchWalker(init, params, rng);

@@ -6,7 +6,7 @@
  * search step, then the clustering step) reuse a worker's energy.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { readSharedSource, shareEnergySource } from "./shared_source.ts";
  * const shared = shareEnergySource(source); // main thread, once per executor
  * const again = readSharedSource(shared);   // worker thread, only when its cache misses

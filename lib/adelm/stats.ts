@@ -2,7 +2,7 @@
  * Distance and energy statistics of a set of states, used to report scales and to set δ "auto".
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { distanceStats } from "./stats.ts";
  * const { medianPair, medianNearest } = distanceStats(states);
  * ```

@@ -6,7 +6,7 @@
  * results.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * // main thread (what poolExecutor does):
  * const call: WorkerCall = { name: "attract", source: shareEnergySource(source), board, params, maxBatch: 1 };
  * const part = await pool.run<ClaimedResults<AttractionResult>>(new URL("./worker.ts", import.meta.url), "attract", call);

@@ -117,7 +117,7 @@ function tile(images: Float32Array | Float64Array, shape: BatchShape, toByte: (v
  * samples stay sharp when viewed; factor 1 returns the image itself.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const big = upscaleNearest(makeGrid(batch, shape), 3);
  * ```
  */

@@ -3,7 +3,7 @@
  * (Resize shorter side → CenterCrop → [-1, 1]) to a chunk of files. Runs on `ctx.pool` threads.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const url = new URL("./image_worker.ts", import.meta.url);
  * const { pixels } = await pool.run<ChunkResult>(url, "prepareChunk", { paths, imSz: 32, imCh: 3 });
  * ```

@@ -3,7 +3,7 @@
  * and assembles one NHWC float32 tensor.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { prepareImageFiles } from "./prepare_images.ts";
  * const images = await prepareImageFiles(ctx, ["a.jpg", "b.png"], { imSz: 32, imCh: 3 });
  * ```

@@ -6,7 +6,7 @@
  * every operation as those ops do, so weights and buffers are bit-identical on every backend.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { w, m, v } = adamUpdate(weight, grad, expAvg, expAvgSq, { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: 1 });
  * ```
  * @module
@@ -24,7 +24,7 @@ const registerComposed = composedKernelRegistrar([[ADAM_UPDATE, composedAdamUpda
  * results; the inputs are untouched).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const next = adamUpdate(w, g, m, v, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: 3 });
  * ```
  */

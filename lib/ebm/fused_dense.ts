@@ -6,7 +6,7 @@
  * fused weight gradient of the ML loss ({@link DENSE_ML_GRADS}).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const fused = fusedMlGrads(net, pos, neg, 2 / eps ** 2); // null: use paramGrads
  * ```
  * @module
@@ -25,7 +25,7 @@ export const FUSED_DENSE_ENV = "EBM_FUSED_DENSE";
  * `EBM_FUSED_DENSE=1` the first two throw instead.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const stack = fusedDenseStack(net, DENSE_LANGEVIN_CHAIN);
  * ```
  */
@@ -49,7 +49,7 @@ export function fusedDenseStack(net: object, kernel: string): DenseStack | null 
  * says the per-op path must run.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const fused = fusedMlGrads(net, pos, neg, 2e4);
  * const { loss, grads } = fused ?? paramGrads(net, lossFn);
  * ```

@@ -2,7 +2,7 @@
  * Gradients of a scalar loss with respect to a network's parameters, keyed by state_dict key.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { loss, grads } = paramGrads(net, () => tf.sub(net.energy(xPos).mean(), net.energy(xNeg).mean()));
  * opt.step(grads);
  * tf.dispose(Object.values(grads));
@@ -17,7 +17,7 @@ import type { EnergyNet } from "../nets/net.ts";
  * The caller owns the returned tensors (dispose `grads` after the optimiser step).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { loss, grads } = paramGrads(net, () => tf.mean(net.energy(x)) as tf.Scalar);
  * ```
  */
@@ -40,7 +40,7 @@ export function paramGrads(net: EnergyNet, lossFn: () => tf.Scalar): { loss: num
  * passes, same result). `scale` is 2/ε² when ε > 0, else 1. The caller disposes `grads`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { loss, grads } = mlLossGrads(net, xPos, xNeg, 2 / eps ** 2);
  * optimizer.step(grads);
  * tf.dispose(Object.values(grads));

@@ -5,7 +5,7 @@
  * are cheap to checkpoint and never count as live tensors.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const rng = new Random(1);
  * const bank = PersistentBank.uniform(10000, [2], rng);   // toy: s_t_0_size states
  * const { states, indices } = bank.draw(100, rng);
@@ -29,7 +29,7 @@ function rowSize(shape: number[]): number {
  * Host values for `n` noise states of `rowShape`: U(−scale, scale) or N(0, scale²).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const toyStarts = noiseStates("uniform", 100, [2], rng, 2); // noise_init_factor 2
  * ```
  */
@@ -42,7 +42,7 @@ export function noiseStates(kind: "uniform" | "gaussian", n: number, rowShape: n
  * Copies rows `indices` of `data` (rows of `rowShape`) into one array.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const batch = gatherRows(images, [32, 32, 3], rng.indices(100, numImages));
  * ```
  */
@@ -63,7 +63,7 @@ export function gatherRows(data: Float32Array, rowShape: number[], indices: Arra
  * For `persistent`, use {@link PersistentBank} (its draws must be written back).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const x0 = initStates("data", [100, 32, 32, 3], rng, { data: images });
  * ```
  */
@@ -82,7 +82,7 @@ export function initStates(kind: Exclude<InitKind, "persistent">, shape: number[
  * A persistent bank of chain states (host memory), as the paper's `persistent` init.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const bank = PersistentBank.uniform(60000, [32, 32, 3], rng);
  * ```
  */

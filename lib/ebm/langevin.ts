@@ -9,7 +9,7 @@
  * other tensors behind.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const rng = new Random(7);
  * const x0 = initStates("uniform", [100, 32, 32, 3], rng);
  * const { x, rT, records } = shortRunLangevin(net, x0, { steps: 100, epsilon: 0.015, rng });
@@ -70,7 +70,7 @@ function checkOptions(name: string, o: SamplerOptions): void {
  * N(0, I) noise of `shape` drawn from `rng` (host-side, so streams do not depend on the backend).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const z = gaussianNoise([100, 32, 32, 3], new Random(1));
  * ```
  */
@@ -82,7 +82,7 @@ export function gaussianNoise(shape: number[], rng: Random): tf.Tensor {
  * Per-image L2 norms of a batch tensor [N, …] → [N].
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const norms = perImageNorm(grad); // Tensor1D [N]
  * ```
  */
@@ -94,7 +94,7 @@ export function perImageNorm(g: tf.Tensor): tf.Tensor1D {
  * Energies f(x) [N] and ∇x Σf (caller disposes both).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { energy, grad } = energyAndGrad(net, x);
  * ```
  */
@@ -111,7 +111,7 @@ export function energyAndGrad(net: EnergyModel, x: tf.Tensor): { energy: tf.Tens
  * Returns the new states (caller disposes), the batch-mean per-image ‖∇f(x)‖ and mean f(x).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { x: next, gradNorm } = langevinStep(net, x, gaussianNoise(x.shape, rng), 0.015);
  * ```
  */
@@ -140,7 +140,7 @@ export interface LangevinResult extends SamplerResult {
  * fused kernel where the backend has it (`langevin_chain.ts`; `EBM_FUSED_DENSE=0` turns it off).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { x, rT } = shortRunLangevin(net, x0, { steps: 100, epsilon: 0.015, rng: new Random(1) });
  * ```
  */
@@ -173,7 +173,7 @@ export function shortRunLangevin(net: EnergyModel, x0: tf.Tensor, options: Sampl
  * records default to every 100 steps (use `onRecord` for progress).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const run = longRunLangevin(net, x0, { steps: 100_000, epsilon: 0.015, rng, onRecord: (r) => console.log(r.step, r.energy) });
  * ```
  */
@@ -208,7 +208,7 @@ export function evalTemperature(tempFactor: number, trainEpsilon: number): numbe
  * Unadjusted Langevin at temperature T: `x ← x − (ε²/2)·∇(f/T) + ε·N(0, I)`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const T = evalTemperature(1, 0.0075);
  * const { x, records } = ula(net, x0, { steps: 1000, epsilon: 0.0075, temperature: T, rng });
  * ```
@@ -248,7 +248,7 @@ export function ula(net: EnergyModel, x0: tf.Tensor, options: TemperedOptions): 
  * acceptance fraction; one energy-and-gradient evaluation per step.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { x, acceptRate } = mala(net, x0, { steps: 1000, epsilon: 0.0075, temperature: T, rng });
  * ```
  */

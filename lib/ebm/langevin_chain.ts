@@ -9,7 +9,7 @@
  * `fused_dense.ts`).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const stack = fusedChainStack(net);   // null: use the per-step sampler
  * if (stack) {
  *   const { x, rT } = fusedShortRun(stack, x0, { steps: 100, epsilon: 0.01, rng });
@@ -40,7 +40,7 @@ export function fusedChainStack(net: object): DenseStack | null {
  * (caller disposes both).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { next, stats } = denseLangevinChain(stack, x, noise, 0.01); // stats [steps, 2]
  * ```
  */

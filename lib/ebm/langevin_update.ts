@@ -6,7 +6,7 @@
  * their statistics are unchanged on every backend.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { energy, grad } = energyAndGrad(net, x);
  * const { next, stats } = langevinUpdate(x, grad, noise, energy, 0.015);
  * const [meanEnergy, meanGradNorm] = stats.dataSync();
@@ -37,7 +37,7 @@ export function ensureLangevinUpdateKernel(): void {
  * disposes both). Not differentiable.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { next, stats } = langevinUpdate(x, grad, noise, energy, 0.015);
  * ```
  */

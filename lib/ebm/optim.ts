@@ -4,7 +4,7 @@
  * Optimiser state can be exported in PyTorch parameter layouts for checkpoints.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const opt = createOptimizer("adam", net.params, { lr: 1e-4 });
  * const { grads } = paramGrads(net, () => loss());
  * opt.step(grads);            // keyed by state_dict key
@@ -64,7 +64,7 @@ function positive(name: string, v: number, allowZero = false): number {
  * Creates an SGD or Adam optimiser over `params` (in state_dict order).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const sgd = createOptimizer("sgd", net.params, { lr: 0.1 * eps ** 2 / 2 });
  * ```
  */

@@ -12,7 +12,7 @@
  * matMul), so their results are bit-identical to the unfused layer.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const h = denseBiasLeakyRelu(x, w, b, 0.05); // [N, in] → [N, out]
  * ```
  * @module
@@ -60,7 +60,7 @@ function denseGradient(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: t
  * gradient tape; `ops.ts`'s `denseLeakyRelu` picks it then).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const h = denseBiasLeakyRelu(x, w, b, 0.05);
  * ```
  */

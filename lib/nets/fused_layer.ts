@@ -8,7 +8,7 @@
  * the gradient) unless a backend-specific kernel of that name is already registered.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const h = convBiasLeakyRelu(x, w, b, 2, 1, 0.05); // 4×4 stride 2 pad 1, then LeakyReLU(0.05)
  * ```
  * @module
@@ -62,7 +62,7 @@ function layerGradient(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: t
  * padding `pad` in pixels. Differentiable in x, w and b.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const h = convBiasLeakyRelu(x, w, b, 1, 1, 0.05); // 3×3 stride 1 pad 1
  * ```
  */

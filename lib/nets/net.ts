@@ -3,7 +3,7 @@
  * PyTorch state_dict keys, an energy function, and state_dict conversion in PyTorch layouts.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { createNet } from "./net.ts";
  * const net = createNet("vanilla", { n_c: 3, n_f: 32 }, 123);
  * const e = net.energy(tf.zeros([4, 32, 32, 3])); // Tensor1D [4]
@@ -66,7 +66,7 @@ function checkSize(type: string, size: NetSize): void {
  * `size` defaults to the paper's n_c = 3, n_f = 32 (toy: n_f = 32, n_c ignored).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const toy = createNet("toy", {}, 1); const e = toy.energy(tf.zeros([10, 2]));
  * ```
  */

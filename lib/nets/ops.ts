@@ -2,7 +2,7 @@
  * Small building blocks shared by the networks.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const h = leakyRelu(conv(x, w, b, 2, 1)); // conv 4×4 stride 2 pad 1, then LeakyReLU(0.05)
  * ```
  * @module
@@ -22,7 +22,7 @@ const slopes = new Map<number, { alpha: tf.Scalar; op: (x: tf.Tensor) => tf.Tens
  * scalar is created once and kept, so it does not count as a per-step allocation.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const h = leakyRelu(tf.tensor([-1, 2])); // [-0.05, 2]
  * ```
  */
@@ -57,7 +57,7 @@ function recordingGradients(): boolean {
  * NHWC conv2d with bias; `pad` is a symmetric zero padding in pixels.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const y = conv(x, w, b, 2, 1); // 4×4 stride 2 pad 1
  * ```
  */
@@ -73,7 +73,7 @@ export function conv(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: num
  * convolution with a post-op on the native backend, the backend's FusedConv2D elsewhere.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const h = convLeakyRelu(x, w, b, 2, 1); // 4×4 stride 2 pad 1, then LeakyReLU(0.05)
  * ```
  */
@@ -85,7 +85,7 @@ export function convLeakyRelu(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, st
  * Dense layer x·W + b with W in [in, out].
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const y = dense(x, w, b); // [N, in] → [N, out]
  * ```
  */
@@ -101,7 +101,7 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor
  * and activation post-op on native); otherwise exactly `leakyRelu(dense(x, w, b))`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const h = denseLeakyRelu(x, w, b); // [N, in] → [N, out], then LeakyReLU(0.05)
  * ```
  */
@@ -114,7 +114,7 @@ export function denseLeakyRelu(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, s
  * MaxPool2d(2) as PyTorch: 2×2 windows, stride 2, no padding (odd edges dropped).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const y = maxPool2(tf.zeros([1, 32, 32, 8])); // [1, 16, 16, 8]
  * ```
  */

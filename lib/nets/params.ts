@@ -6,7 +6,7 @@
  * `dense1x1` a 1×1 conv on 1×1 inputs, torch [out, in, 1, 1] ↔ ours [in, out]; `vector` as is.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const spec = convSpec("f.0", 3, 32, 3);       // f.0.weight [32,3,3,3] and f.0.bias [32]
  * const hwio = toInternal(spec[0], torchWeights);  // Float32Array in [3,3,3,32] order
  * ```
@@ -119,7 +119,7 @@ function size(shape: number[]): number {
  * Converts PyTorch-layout values to the internal layout.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const hwio = toInternal(spec, torchValues);
  * ```
  */
@@ -147,7 +147,7 @@ export function toInternal(spec: ParamSpec, torch: Float32Array): Float32Array {
  * Converts internal-layout values back to PyTorch's layout.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const oihw = toTorch(spec, await variable.data() as Float32Array);
  * ```
  */
@@ -173,7 +173,7 @@ export function toTorch(spec: ParamSpec, internal: Float32Array): Float32Array {
  * kaiming_uniform(a=√5) = U(±√(6/((1+5)·fanIn))) = U(±1/√fanIn); biases U(±1/√fanIn).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const w = initTorchValues(convSpec("f.0", 3, 32, 3)[0], new Random(1)); // U(±1/√27)
  * ```
  */

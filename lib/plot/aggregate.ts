@@ -4,7 +4,7 @@
  * metric whose values are all positive and span more than two decades gets a log axis.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { aggregateFigure } from "./aggregate.ts";
  * import { writeFigure } from "./render.ts";
  * await writeFigure("out", "aggregate", aggregateFigure(aggregate, ["kl_true_ebm", "kl_true_kde"]));

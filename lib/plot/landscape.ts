@@ -15,7 +15,7 @@
  * ```ts
  * import { landscapeFigure } from "./landscape.ts";
  * const r = 40, m = 2;
- * const grid = Float64Array.from({ length: r * r }, (_, i) => Math.exp(-((i % r) - 20) ** 2 / 50));
+ * const grid = Float64Array.from({ length: r * r }, (_, i) => Math.exp(-(((i % r) - 20) ** 2) / 50));
  * const figure = await landscapeFigure({ resolution: r, extent: m, trueDensity: grid, kdeDensity: grid });
  * ```
  * @module

@@ -6,7 +6,7 @@
  * failure becomes a warning line, never a failed run.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runAfterRunHooks } from "./after_run.ts";
  * import type { StepOutcome } from "./executor.ts";
  * import type { Plan } from "./plan.ts";

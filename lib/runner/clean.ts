@@ -18,7 +18,7 @@
  * only needs clocks that agree within days.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { cleanStore } from "./clean.ts";
  * const root = Deno.cwd();
  * const { items } = await cleanStore(root, { dryRun: true });

@@ -5,7 +5,7 @@
  * config file line, a pipeline file line, or the `--set` argument).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { mergeStepConfig, parseSetArg, schemaKeys, validateStepConfig } from "./effective_config.ts";
  * const sets = [parseSetArg("points=500")];
  * const merged = await mergeStepConfig({ root, pipeline, step, taskName: task.name, keys: schemaKeys(task.config), profile: null, sets });

@@ -5,7 +5,7 @@
  * store only after success (see `store.ts`).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { executePlan } from "./executor.ts";
  * import type { Plan } from "./plan.ts";
  * import type { Reporter } from "./reporter.ts";

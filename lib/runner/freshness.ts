@@ -4,7 +4,7 @@
  * why a stale step is stale, comparing with the last lock file (`staleness.ts`).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { decideFreshness } from "./freshness.ts";
  * import { fingerprintOf, type FingerprintFields } from "./fingerprint.ts";
  * const fields: FingerprintFields = { sources: {}, npm: {}, config: {}, seed: 1, upstream: {}, external: {}, runtime: { deno: "2.9.6" } };

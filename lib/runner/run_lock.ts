@@ -9,7 +9,7 @@
  * that deleted it could let a waiter lock the unlinked inode while a third run locks a new one.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { acquireRunLock } from "./run_lock.ts";
  * const lock = await acquireRunLock(root, "demo", (note) => console.error(note));
  * try { … } finally { await lock.release(); }

@@ -4,9 +4,9 @@
  * changed`, `upstream train is stale`, `upstream train re-ran`, `no cached output`.
  *
  * @example
- * ```ts
- * import { staleReasons } from "./staleness.ts";
- * staleReasons(current, previousLockStep, (id) => plan[id].stale);
+ * ```ts ignore
+ * import { fieldChanges } from "./staleness.ts";
+ * fieldChanges(previousLockStep.fields, current, (id) => plan[id].stale); // ["config field lr_init changed 0.0001 → 0.0002"]
  * ```
  * @module
  */

@@ -4,7 +4,7 @@
  * then SIGKILL after a grace period.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runStepProcess } from "./step_process.ts";
  * import type { StepJob } from "./step_protocol.ts";
  * async function example(job: StepJob, signal: AbortSignal) {

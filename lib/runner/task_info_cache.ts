@@ -8,7 +8,7 @@
  * imports the task and validates as usual (with full error messages).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { TaskInfoCache } from "./task_info_cache.ts";
  * const cache = await TaskInfoCache.open(root);
  * const info = cache.task(codeDigest) ?? cache.putTask(codeDigest, { name, description, usesTensors, keys });

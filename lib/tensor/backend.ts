@@ -129,7 +129,7 @@ async function loadGradients(): Promise<void> {
  * Throws naming the backend when it cannot start.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await initBackend("wasm");
  * console.log(tf.getBackend()); // "wasm"
  * ```

@@ -5,7 +5,7 @@
  * the stock one returns wrong values). Idempotent.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * registerProjectKernels("wasm");
  * const g = tf.grad((w) => tf.conv2d(x, w, 2, 1).sum())(w); // now runs on fast forward convs
  * ```

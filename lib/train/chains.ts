@@ -3,7 +3,7 @@
  * row gathers, data noise, and running the lib/ebm training Langevin sampler from host states.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { distinctIndices, gatherRows, runChains } from "./chains.ts";
  * const idx = distinctIndices(rng, 100, images.length / 1024);
  * const { states, r_t } = runChains(net, gatherRows(images, 1024, idx), [100, 32, 32, 1], 150, 0.01, rng);

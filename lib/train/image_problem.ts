@@ -5,7 +5,7 @@
  * (short-run grid, bank grid, long-run grid, snapshot checkpoints) and final outputs.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { ImageTrainingProblem } from "./image_problem.ts";
  * const problem = new ImageTrainingProblem(config, dataset, ctx.seed);
  * await runTrainingLoop(problem, { ... });

@@ -11,7 +11,7 @@
  * the result equals an uninterrupted run. On success the work files move to `outDir`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runTrainingLoop } from "./loop.ts";
  * const summary = await runTrainingLoop(problem, {
  *   numIters: 1000, logFreq: 100, lrInit: 1e-4, lrMin: 1e-4, lrDecay: 1, summaryWindow: 2000,

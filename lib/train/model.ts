@@ -5,7 +5,7 @@
  * Shared by the image and toy training problems.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { NetAndOptimizer } from "./model.ts";
  * const model = new NetAndOptimizer(createNet("toy", {}, 123), "sgd");
  * const d_t = model.step(pos, neg, 0.125, 7.8e-4);

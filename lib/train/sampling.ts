@@ -18,7 +18,7 @@
  * resumed run gives exactly the states of an uninterrupted one.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runSampling } from "./sampling.ts";
  * await runSampling(ctx); // ctx.config: LongrunSampleConfig
  * ```

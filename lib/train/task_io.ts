@@ -3,7 +3,7 @@
  * or checkpoint, and running the training loop with the step's dirs and logger.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { findDatasetInput } from "./task_io.ts";
  * const path = findDatasetInput(ctx); // ".../data.safetensors" of the single dataset input
  * ```

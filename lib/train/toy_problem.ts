@@ -14,7 +14,7 @@
  * Training writes data only: `plot-landscape` draws these files.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { ToyTrainingProblem } from "./toy_problem.ts";
  * const problem = new ToyTrainingProblem(config, ctx.seed, ctx.pool);
  * ```

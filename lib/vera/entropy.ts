@@ -16,7 +16,7 @@
  *   c = (x − mean_s g(h_s))/σ².
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { entropySurrogate, posteriorScore } from "./entropy.ts";
  * const { score } = posteriorScore(gen, xDetached, h, { numSamples: 20, rng });
  * const loss = () => tf.neg(entropySurrogate(score, gen.sample(…).x)); // inside variableGrads

@@ -10,7 +10,7 @@
  * `post_logsigma` [noise_dim], `stepsize` [] (as [1]).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { VeraGenerator } from "./generator.ts";
  * import { toyGeneratorArch } from "../nets/generator.ts";
  * const gen = new VeraGenerator(toyGeneratorArch(2, 2, 100), { post_lr: 0.02 }, 1234);

@@ -13,7 +13,7 @@
  * HMC the paper describes; the adaptation rule is the seed's.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { hmcPosterior } from "./hmc.ts";
  * const { samples, acceptRate, stepsize } = hmcPosterior((h) => g(h), x, h0, 0.1,
  *   { burnIn: 2, numSamples: 2, leapfrog: 5, stepsize: 0.5, adaptLr: 0.02, targetAccept: 0.67, rng });

@@ -9,7 +9,7 @@
  * Terms whose weight is 0 are not computed (the gradient penalty costs a double backward).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { veraEbmLoss } from "./losses.ts";
  * const { value, grads } = tf.variableGrads(() => veraEbmLoss(model, { xData, xGen }, knobs).loss, vars);
  * ```

@@ -13,7 +13,7 @@
  * a resumed run repeats an uninterrupted one. Resumable state: {@link VeraTrainer.stateTensors}.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { VeraTrainer, energyModel } from "./trainer.ts";
  * const trainer = new VeraTrainer(energyModel(net), gen, knobs, 1);
  * const stats = trainer.iterate(0, xData, streamFor(seed, 1, "sample"));

@@ -7,7 +7,7 @@
  * `lib/ebm/langevin_update.ts`, `lib/ebm/adam_update.ts`) register them.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const ensure = composedKernelRegistrar([["EbmMyKernel", (args) => myComposedVersion(args)]]);
  * ensure(); // after tf.setBackend(…): registers what the current backend lacks
  * ```
@@ -24,7 +24,7 @@ export type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMa
  * error naming the kernel and the missing input.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const x = kernelInput(args, "x", "EbmMyKernel");
  * ```
  */
@@ -67,7 +67,7 @@ export type ConvLayerAttrs = {
  * {@link CONV_BIAS_LEAKY_RELU} fall back to it for shapes they do not specialise.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const y = composedConvBiasLeakyRelu({ inputs: { x, filter, bias }, attrs: { strides: 2, pad: 1, alpha: 0.05 } });
  * ```
  */

@@ -12,7 +12,7 @@
  *   than depthToSpace; stride 2 in one pass over the four phases, through `stack_pair.ts`).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const dw = conv2dFilterGrad(x, dy, [4, 4, 3, 8], { strides: [2, 2], pad: { top: 1, left: 1 } });
  * const dx = conv2dInputGrad(dy, w, x.shape, { strides: [2, 2], pad: { top: 1, left: 1 } });
  * ```
@@ -32,7 +32,7 @@ export interface ConvGeometry {
  * Zero-pads (positive amounts) or crops (negative amounts) rows and columns of an NHWC tensor.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const y = padOrCrop4d(x, 1, -1, 0, 2); // one zero row on top, drop the last row, two zero columns right
  * ```
  */
@@ -55,7 +55,7 @@ export function padOrCrop4d(x: tf.Tensor4D, top: number, bottom: number, left: n
  * ∂L/∂filter of `conv2d(x, filter)` given ∂L/∂y, returned in HWIO `filterShape`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const dw = conv2dFilterGrad(x, dy, [3, 3, 3, 32], { strides: [1, 1], pad: { top: 1, left: 1 } });
  * ```
  */
@@ -245,7 +245,7 @@ function cachedPhaseFilters(filter: tf.Tensor4D, geom: ConvGeometry): (tf.Tensor
  * Frees every cached phase filter (tests use it to count tensors from a clean state).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * clearConvGradCache(); const before = tf.memory().numTensors;
  * ```
  */
@@ -271,7 +271,7 @@ function paddedConv(x: tf.Tensor4D, f: tf.Tensor4D, top: number, bottom: number,
  * ∂L/∂x of `conv2d(x, filter)` given ∂L/∂y; `inputShape` is x's NHWC shape.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const dx = conv2dInputGrad(dy, w, [100, 32, 32, 3], { strides: [1, 1], pad: { top: 1, left: 1 } });
  * ```
  */

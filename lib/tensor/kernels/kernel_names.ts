@@ -5,7 +5,7 @@
  * versions. Dependency-free, below both the backends and the nets, so every layer can import it.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * tf.engine().runKernel(CONV_BIAS_LEAKY_RELU, { x, filter, bias }, { strides: 2, pad: "valid", alpha: 0.05 });
  * ```
  * @module

@@ -5,7 +5,7 @@
  * tie rule), for any window, stride and padding, in one pass over NHWC data.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const dx = maxPoolGrad(dyValues, xValues, tf.backend_util.computePool2DInfo([2, 8, 8, 3], 2, 2, 1, "valid"));
  * ```
  * @module
@@ -16,7 +16,7 @@ import type * as tf from "@tensorflow/tfjs-core";
  * ∂L/∂x of max-pooling given the input values `x` and the output gradient `dy` (both NHWC, flat).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const dx = maxPoolGrad(dyValues, xValues, tf.backend_util.computePool2DInfo([2, 8, 8, 3], 2, 2, 1, "valid"));
  * ```
  */

@@ -5,7 +5,7 @@
  * For use inside kernel functions (the input-gradient interleave): the kernel has no gradient.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const ab = stackPair(a, b, 3); // [n, u, v, c] × 2 → [n, u, v, 2, c]
  * ```
  * @module
@@ -22,7 +22,7 @@ export const INTERLEAVE2 = "EbmInterleave2";
  * a and b stacked on a new axis `axis` (0 ≤ axis ≤ rank).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * stackPair(tf.tensor([1, 2]), tf.tensor([3, 4]), 1); // [[1, 3], [2, 4]]
  * ```
  */
@@ -44,7 +44,7 @@ export const INTERLEAVE_PHASES_2X2 = "EbmInterleavePhases2x2";
  * where the backend has it, else through two pair interleaves.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const dx = interleavePhases2x2(p00, p01, p10, p11); // [n, u, v, c] × 4 → [n, 2u, 2v, c]
  * ```
  */

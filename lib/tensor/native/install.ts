@@ -4,7 +4,7 @@
  * `registerNativeBackend` so that probing for the library never pulls in tfjs.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { installNativeBackend } = await import("./install.ts");
  * installNativeBackend(Dnnl.open(path));
  * ```

@@ -4,7 +4,7 @@
  * after their tensors are disposed (see buffer_pool.ts for the safety rules).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const pool = new BufferPool(resolvePoolBytes());
  * tf.registerBackend("native", () => new PooledCpuBackend(pool), 0);
  * ```

@@ -3,7 +3,7 @@
  * wall time to a per-name total, so a benchmark can print where a step's time goes.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * nativeProfile.enable();
  * // ... run a step ...
  * console.table(nativeProfile.snapshot());

@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { nativeLibraryAvailable, registerNativeBackend } from "./lib/tensor/native/register.ts";
+ * import { nativeLibraryAvailable, registerNativeBackend } from "./register.ts";
  * if (nativeLibraryAvailable().ok) {
  *   const reg = await registerNativeBackend();
  *   if (reg.ok) await tf.setBackend("native");

@@ -12,7 +12,7 @@
  * requested thread count.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const factory = threadedGlue({ Worker: PthreadWorker }, 1); // one pool worker → 2 threads
  * const module = await factory({ instantiateWasm, locateFile });
  * ```
@@ -48,7 +48,7 @@ function glueSource(): string {
  * pool of `poolSize` pre-spawned workers (only meaningful on the main thread).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const factory = threadedGlue({ importScripts: () => {}, self: scope, postMessage: post }, 0);
  * ```
  */

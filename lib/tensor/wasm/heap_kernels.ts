@@ -10,7 +10,7 @@
  * - `Identity`: shares the input's data instead of copying it.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * tf.registerKernel({ kernelName: LEAKY_RELU_GRAD_FROM_OUTPUT, backendName: "wasm", kernelFunc: leakyReluGradFromOutput });
  * ```
  * @module
@@ -35,7 +35,7 @@ export interface WasmHeapBackend {
  * The backend's heap: exported by tfjs's single-threaded build, kept by `threaded.ts` otherwise.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const memory = heap(args.backend as WasmHeapBackend, "EbmThinInputGrad");
  * ```
  */
@@ -49,7 +49,7 @@ export function heap(backend: WasmHeapBackend, kernel: string): WebAssembly.Memo
  * Byte address of a tensor's data in the heap.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const xAddr = offset(backend, args.inputs.x);
  * ```
  */
@@ -64,7 +64,7 @@ export type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMa
  * A kernel's named input, or an error naming the kernel and input.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const dy = input(args, "dy", "EbmThinInputGrad");
  * ```
  */
@@ -84,7 +84,7 @@ function float32(backend: WasmHeapBackend, info: tf.TensorInfo, kernel: string):
  * `lib/tensor/kernels/kernel_names.ts`; where y is NaN (unspecified there) dy passes, as on oneDNN.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * tf.engine().runKernel("EbmLeakyReluGradFromOutput", { dy, y }, { alpha: 0.05 });
  * ```
  */
@@ -104,7 +104,7 @@ export function leakyReluGradFromOutput(args: KernelArgs): tf.TensorInfo {
  * `EbmInterleave2` (see `stack_pair.ts`): a and b stacked on a new axis `axis`, as row copies.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * tf.engine().runKernel("EbmInterleave2", { a, b }, { axis: 3 }); // [n,u,v,c] ×2 → [n,u,v,2,c]
  * ```
  */
@@ -128,7 +128,7 @@ export function interleave2(args: KernelArgs): tf.TensorInfo {
  * phase rows, written once.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * tf.engine().runKernel("EbmInterleavePhases2x2", { p00, p01, p10, p11 }); // [n,u,v,c] ×4 → [n,2u,2v,c]
  * ```
  */
@@ -158,7 +158,7 @@ export function interleavePhases2x2(args: KernelArgs): tf.TensorInfo {
  * accumulated in float32 over the pixels in order, as the matMul it replaces does.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * tf.engine().runKernel("EbmThinFilterGrad", { x, dy }, { filterShape: [3, 3, 3, 32], pad: { top: 1, left: 1 } });
  * ```
  */
@@ -195,7 +195,7 @@ export function thinFilterGrad(args: KernelArgs): tf.TensorInfo {
  * {top, bottom, left, right} (non-negative; a padded copy of x was a separate pass before).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * tf.engine().runKernel("EbmSwapBatchChannels", { x }, { pad: { top: 1, bottom: 1, left: 1, right: 1 } }); // [100, 32, 32, 32] → [32, 34, 34, 100]
  * ```
  */
@@ -241,7 +241,7 @@ export function swapBatchChannels(args: KernelArgs): tf.TensorInfo {
  * (a, b) pair (tfjs-wasm's generic transpose walks every element).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * tf.engine().runKernel("EbmSwapLeadingAxes", { x }); // [100, 256, 64] → [256, 100, 64]
  * ```
  */
@@ -263,7 +263,7 @@ export function swapLeadingAxes(args: KernelArgs): tf.TensorInfo {
  * (a full memcpy of each fused layer's output per step) bought nothing. Strings go to `fallback`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const kernelFunc = (args) => identitySharingData(args, stockIdentity.kernelFunc);
  * ```
  */
@@ -279,7 +279,7 @@ export function identitySharingData(args: KernelArgs, fallback: tf.KernelFunc): 
  * every other reduction to `fallback`, the backend's own kernel.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const kernelFunc = (args) => sumLeadingAxes(args, stockSum.kernelFunc);
  * ```
  */

@@ -12,7 +12,7 @@
  * If any check fails, the backend keeps its large pool for every op (and says why).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const pools = findPoolSwitch(module, 2); // after new BackendWasm(module)
  * usePoolFor(pools, 100 * 64);             // → the one-thread pool
  * ```
@@ -41,7 +41,7 @@ type Bridge = { initWithThreadsCount(n: number): void; getThreadsCount(): number
  * the large pool is current afterwards either way.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const pools = findPoolSwitch(module, threads);
  * ```
  */
@@ -85,7 +85,7 @@ let view: Uint32Array | null = null;
  * large pool.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * usePoolFor(pools, x.size + w.size);
  * ```
  */

@@ -5,7 +5,7 @@
  * On the threaded build, ops with small inputs run on a one-thread pool (`pool_switch.ts`).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await import("@tensorflow/tfjs-backend-wasm");
  * prepareWasmBackend(2);
  * await tf.setBackend("wasm"); // starts 2 threads, or 1 with a logged reason (see start_info.ts)
@@ -105,7 +105,7 @@ function wrapKernelsWithPoolChoice(): void {
  * `timeoutMs` bounds the threaded start-up (default in `startThreadedModule`).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * prepareWasmBackend(resolveWasmThreads());
  * ```
  */

@@ -26,7 +26,7 @@
  *   values are widened exactly, so this equals a float64 JS loop bit for bit.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const kernels = simdKernelsFor(memory);
  * kernels.leakyGrad(dxOffset, yOffset, dyOffset, size, 0.05);
  * ```
@@ -354,7 +354,7 @@ const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
  * The kernels bound to `memory` (instantiated once per memory).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { leakyGrad } = simdKernelsFor(backend.wasm.asm.memory);
  * ```
  */

@@ -14,7 +14,7 @@
  * wasm backend's dispose calls it).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * runThinForward(memory, 3, 32, true, { y, x, w, bias, n: 100, h: 32, wd: 32, oh: 32, ow: 32, pt: 1, pl: 1, kh: 3, kw: 3, alpha: 0.05 });
  * ```
  * @module
@@ -113,7 +113,7 @@ export interface ThinInputGradArgs {
  * The thin forward, split over two threads when it pays (see the module doc).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * runThinForward(memory, 3, 32, useFma(), args);
  * ```
  */
@@ -136,7 +136,7 @@ export function runThinForward(memory: WebAssembly.Memory, cin: number, cout: nu
  * The thin input gradient, split over two threads when it pays.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * runThinInputGrad(memory, 3, 32, useFma(), args);
  * ```
  */
@@ -165,7 +165,7 @@ export interface ThinFilterGradArgs {
  * pays: each thread owns whole rows of the gradient, so results equal one thread's bit for bit.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * runThinFilterGrad(memory, 3, 32, useFma(), args);
  * ```
  */
@@ -189,7 +189,7 @@ export function runThinFilterGrad(memory: WebAssembly.Memory, cin: number, cout:
  * pays (rows are disjoint parts of the output).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * runSwapRows(memory, [dst, src, n, w, c, srcStrideA, dstStrideC], h, dstRowBytes, srcRowBytes);
  * ```
  */
@@ -211,7 +211,7 @@ export function runSwapRows(memory: WebAssembly.Memory, base: readonly [number, 
  * `leakyGrad` of `simd_kernels.ts` over n elements, split in two (at a multiple of 4) when it pays.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * runLeakyGrad(memory, dx, y, dy, n, 0.05);
  * ```
  */
@@ -233,7 +233,7 @@ export function runLeakyGrad(memory: WebAssembly.Memory, dx: number, y: number, 
  * ready (true), or false where no helper applies or it did not come up within `timeoutMs`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await startThinHelper(memory); // the next large thin call is split
  * ```
  */

@@ -10,7 +10,7 @@
  * off (the last bits of results then match across CPUs with and without FMA); see `useFma`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * tf.registerKernel({ kernelName: CONV_BIAS_LEAKY_RELU, backendName: "wasm", kernelFunc: convBiasLeakyReluWasm });
  * ```
  * @module
@@ -29,7 +29,7 @@ type LayerAttrs = { strides: number | [number, number]; pad: "valid" | "same" | 
  * the backend's FusedConv2D otherwise.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * tf.engine().runKernel("EbmConv2DBiasLeakyRelu", { x, filter, bias }, { strides: 1, pad: [[0, 0], [1, 1], [1, 1], [0, 0]], alpha: 0.05 });
  * ```
  */
@@ -58,7 +58,7 @@ export function convBiasLeakyReluWasm(args: KernelArgs): tf.TensorInfo {
  * {@link THIN_INPUT_GRAD} on wasm.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * tf.engine().runKernel(THIN_INPUT_GRAD, { dy, filter }, { inputShape: [100, 32, 32, 3], pad: { top: 1, left: 1 } });
  * ```
  */

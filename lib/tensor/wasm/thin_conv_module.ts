@@ -25,7 +25,7 @@
  * and the last bits differ from the unfused version (still ≤ 1e-5 vs cpu).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const k = thinConvKernelsFor(memory, 3, 32);
  * k.forward(yAddr, xAddr, wAddr, biasAddr, 100, 32, 32, 32, 32, 1, 1, 3, 3, 0.05);
  * ```
@@ -295,7 +295,7 @@ export const WASM_FMA_ENV = "EBM_WASM_FMA";
  * Whether thin kernels use relaxed-SIMD FMAs: available, and not turned off by `EBM_WASM_FMA=0`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * thinConvKernelsFor(memory, 3, 32, useFma());
  * ```
  */
@@ -311,7 +311,7 @@ const instances = new WeakMap<WebAssembly.Memory, Map<string, ThinConvKernels>>(
  * instantiated once per memory and shape). `fma` defaults to {@link relaxedSimdAvailable}.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { forward, inputGrad } = thinConvKernelsFor(memory, 3, 32);
  * ```
  */

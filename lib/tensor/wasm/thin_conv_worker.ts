@@ -7,7 +7,7 @@
  * publishes the sequence number it finished (see `thin_conv_helper.ts` for the layout).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * new Worker(new URL("./thin_conv_worker.ts", import.meta.url), { workerData: { memory, control } });
  * ```
  * @module

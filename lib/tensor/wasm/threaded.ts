@@ -8,7 +8,7 @@
  * done.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { module, threads } = await startThreadedModule(2);
  * const backend = new BackendWasm(module); // after setThreadsCount(threads)
  * ```
@@ -86,7 +86,7 @@ const live = new Set<PthreadWorker>();
  * disposed backends leave none behind).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * tf.removeBackend("wasm"); liveWorkerCount(); // 0
  * ```
  */

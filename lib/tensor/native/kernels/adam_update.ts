@@ -5,7 +5,7 @@
  * composed ops on this backend — one kernel instead of about ten per parameter.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * registerKernel({ kernelName: ADAM_UPDATE, backendName: "native", kernelFunc: makeAdamUpdate(ctx) });
  * ```
  * @module

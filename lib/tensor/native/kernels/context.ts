@@ -3,7 +3,7 @@
  * backend's kernels for the cases oneDNN is not used for (non-float32 data, unusual broadcasts).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const plan = ctx.plan("Conv2D|" + key, () => buildPlan());
  * plan.run([x, w, y]);
  * ```

@@ -4,7 +4,7 @@
  * inside the cached plan.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * registerKernel({ kernelName: "Conv2D", backendName: "native", kernelFunc: makeConv2D(ctx) });
  * ```
  * @module

@@ -5,7 +5,7 @@
  * `tf.conv2d` on the native backend runs on oneDNN.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * registerKernel({ kernelName: "Conv2DBackpropInput", backendName: "native", kernelFunc: makeConv2DBackpropInput(ctx) });
  * ```
  * @module

@@ -4,7 +4,7 @@
  * needed on the activation side.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const geometry = convGeometry(convInfo);
  * const xDesc = dnnl.stridedDesc(geometry.srcDims, geometry.srcStrides);
  * ```

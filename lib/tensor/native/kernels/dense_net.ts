@@ -13,7 +13,7 @@
  * one thread, where a shared machine's descheduled worker cannot stall them.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * registerKernel({ kernelName: DENSE_LANGEVIN_CHAIN, backendName: "native", kernelFunc: makeDenseLangevinChain(ctx) });
  * ```
  * @module

@@ -8,7 +8,7 @@
  * to the cpu kernel unchanged.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * registerKernel({ kernelName: "Prelu", backendName: "native", kernelFunc: makePrelu(ctx) });
  * ```
  * @module

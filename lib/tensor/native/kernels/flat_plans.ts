@@ -5,7 +5,7 @@
  * per-element index arithmetic.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const plan = leakyReluPlan(ctx, x.length, 0.05);
  * plan.run([x, out]);
  * ```

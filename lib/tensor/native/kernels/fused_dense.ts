@@ -3,7 +3,7 @@
  * bias and an eltwise-relu(alpha) post-op. Its gradient reuses `EbmLeakyReluGradFromOutput`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * registerKernel({ kernelName: DENSE_BIAS_LEAKY_RELU, backendName: "native", kernelFunc: makeDenseBiasLeakyRelu(ctx) });
  * ```
  * @module

@@ -6,7 +6,7 @@
  * Inputs other than float32 NHWC tensors are rejected with an error naming the kernel.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * registerKernel({ kernelName: CONV_BIAS_LEAKY_RELU, backendName: "native", kernelFunc: makeConvBiasLeakyRelu(ctx) });
  * ```
  * @module

@@ -7,7 +7,7 @@
  * full-size temporaries per step.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * registerKernel({ kernelName: LANGEVIN_UPDATE, backendName: "native", kernelFunc: makeLangevinUpdate(ctx) });
  * ```
  * @module

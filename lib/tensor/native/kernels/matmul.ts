@@ -4,7 +4,7 @@
  * broadcast by oneDNN. Other broadcasts use the cpu kernel.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * registerKernel({ kernelName: "BatchMatMul", backendName: "native", kernelFunc: makeBatchMatMul(ctx) });
  * ```
  * @module

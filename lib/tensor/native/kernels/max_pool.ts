@@ -4,7 +4,7 @@
  * kernels), then scatters dy through it.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * registerKernel({ kernelName: "MaxPool", backendName: "native", kernelFunc: makeMaxPool(ctx) });
  * ```
  * @module
