@@ -8,7 +8,7 @@
  * `config` (JSON), `iteration`. A reader error names the file and the missing field.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { readHybridModel, writeHybridModel } from "./hybrid_model.ts";
  * await writeHybridModel("out/model.safetensors", mlp, { energySign: "jem", seed: 1, config: {}, iteration: 10 });
  * const m = await readHybridModel("out/model.safetensors"); // { stateDict, size, energySign, … }

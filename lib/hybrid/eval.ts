@@ -7,7 +7,7 @@
  * `−s_y` under JEM's sign). Data only: the plot step draws it.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { evaluateHybrid } from "./eval.ts";
  * const { result, energies, samples } = evaluateHybrid(mlp, "jem", test, options, 123);
  * console.log(result.test_accuracy, result.ece, result.energies.noise.mean);

@@ -5,7 +5,7 @@
  * depend on the backend. Also reports r = mean over steps of the batch-mean per-row ‖∇ₓE‖₂.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { hybridLangevin } from "./langevin.ts";
  * const { states, gradNorm } = hybridLangevin((x) => energyFromLogits(mlp.logits(x), "jem"),
  *   new Random(1).uniformArray(64 * 784, -1, 1), [64, 784], { steps: 50, alpha: 0.5, sigma: 0.05, clamp: "final", rng: new Random(2) });

@@ -6,7 +6,7 @@
  * training log can show them, and the batch accuracy.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { hybridLossGrads } from "./objective.ts";
  * const r = hybridLossGrads(mlp, xReal, labels, xSample, { sign: "jem", generativeWeight: 1 });
  * optimizer.step(r.grads); tf.dispose(Object.values(r.grads));
@@ -46,7 +46,7 @@ export interface HybridLossOptions {
  * Cross-entropy `mean(LogSumExp(s) − s_y)` of logits `[N, K]` and labels `[N]`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * crossEntropy(tf.tensor2d([[0, 0]]), tf.tensor1d([1], "int32")).dataSync(); // [ln 2]
  * ```
  */

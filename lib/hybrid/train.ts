@@ -12,7 +12,7 @@
  * iteration, initial negatives from "init" and Langevin noise from "langevin" of each iteration.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { HybridTrainingProblem } from "./train.ts";
  * const problem = new HybridTrainingProblem(config, dataset, 123);
  * await runTrainingLoop(problem, { numIters: problem.numIters, ... });

@@ -147,7 +147,7 @@ export function signFactor(sign: EnergySign): number {
  * Image energies `[N]` from logits `[N, K]`: `−LogSumExp(s)` (jem) or `+LogSumExp(s)` (seed).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * energyFromLogits(tf.tensor2d([[0, 0]]), "jem").dataSync(); // [−ln 2]
  * ```
  */
@@ -159,7 +159,7 @@ export function energyFromLogits(logits: tf.Tensor2D, sign: EnergySign): tf.Tens
  * Class-conditional energies `E(x, y)` `[N]`: `−s_y` (jem) or `+s_y` (seed), `y` one class per row.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * classEnergyFromLogits(tf.tensor2d([[1, 2]]), tf.tensor1d([1], "int32"), "jem").dataSync(); // [−2]
  * ```
  */

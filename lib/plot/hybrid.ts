@@ -7,7 +7,7 @@
  * - `comparisonFigure`: test accuracy and ECE of several runs side by side.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { reliabilityFigure } from "./hybrid.ts";
  * import { writeFigure } from "./render.ts";
  * await writeFigure("out", "reliability", reliabilityFigure(result.reliability, result.ece, "hybrid"));
