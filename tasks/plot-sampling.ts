@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import { CHAINS_FILE, readSamplingChains } from "../lib/artifacts/sampling_chains.ts";
 import { z } from "zod";
 import { join } from "node:path";
 import { defineTask } from "../lib/task.ts";
@@ -36,6 +37,8 @@ export default defineTask({
     const metrics: Record<string, number> = {};
     for (const { input, path } of sources) {
       const records = parseSamplingRecords(await readJson(path), path);
+      const chainsPath = join(input.dir, CHAINS_FILE);
+      if (await exists(chainsPath)) records.chains = await readSamplingChains(chainsPath);
       const figure = samplingFigure({ ...records, title: `${input.id}: sampling path` });
       await writeFigure(ctx.outDir, sources.length === 1 ? "sampling" : `sampling-${input.id}`, figure, { scale: ctx.config.png_scale });
       metrics[`${input.id}.steps`] = records.energy.length;

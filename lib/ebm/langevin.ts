@@ -30,14 +30,18 @@ export interface StepRecord {
   /** 1-based step index. */
   step: number;
   /**
-   * Mean network energy f(x): Langevin and ULA at the states the step started from (the
-   * evaluation that drove it); MALA at the chains' states after the accept/reject.
+   * Mean energy at the states the step started from (the evaluation that drove it): f(x) for
+   * the training sampler, f/T for ULA and MALA (the paper's eval.py units).
    */
   energy: number;
   /** Mean per-image L2 norm of the gradient term of the update (training: ∇f; ULA/MALA: (ε²/2)∇(f/T)). */
   gradNorm: number;
   /** MALA only: fraction of chains whose proposal was accepted. */
   acceptRate?: number;
+  /** ULA/MALA: per chain f/T at the state the step started from (as the paper's eval.py records it). */
+  chainEnergy?: Float32Array;
+  /** ULA/MALA: per chain ‖gradient term‖ of the step ((ε²/2)‖∇(f/T)‖; ‖∇(f/T)‖ when ε = 0). */
+  chainGradNorm?: Float32Array;
 }
 
 /** Options shared by every sampler. */
@@ -205,7 +209,10 @@ export function evalTemperature(tempFactor: number, trainEpsilon: number): numbe
 }
 
 /**
- * Unadjusted Langevin at temperature T: `x ← x − (ε²/2)·∇(f/T) + ε·N(0, I)`.
+ * Unadjusted Langevin at temperature T: `x ← x − (ε²/2)·∇(f/T) + ε·N(0, I)`; with ε = 0, plain
+ * gradient descent `x ← x − ∇(f/T)` (no noise drawn), as the paper's eval.py does. Records are
+ * taken at the state each step starts from: per chain f/T and the norm of the gradient term, and
+ * their batch means (`energy`, `gradNorm`, in units of f/T).
  *
  * @example
  * ```ts ignore
@@ -217,23 +224,25 @@ export function ula(net: EnergyModel, x0: tf.Tensor, options: TemperedOptions): 
   checkOptions("ULA", options);
   checkTemperature("ULA", options.temperature);
   const every = options.recordEvery ?? 1;
-  const drift = options.epsilon ** 2 / 2 / options.temperature;
+  const T = options.temperature, descent = options.epsilon === 0;
+  const drift = descent ? 1 / T : options.epsilon ** 2 / 2 / T;
   const records: StepRecord[] = [];
   let x = x0;
   for (let s = 1; s <= options.steps; s++) {
-    const noise = gaussianNoise(x.shape, options.rng);
-    let stats!: Float32Array;
+    const noise = descent ? null : gaussianNoise(x.shape, options.rng);
+    let chainEnergy!: Float32Array, chainGradNorm!: Float32Array;
     const next = tf.tidy(() => {
       const { energy, grad } = energyAndGrad(net, x);
       const move = tf.mul(grad, drift);
-      stats = tf.stack([tf.mean(energy), tf.mean(perImageNorm(move))]).dataSync() as Float32Array;
-      return tf.add(tf.sub(x, move), tf.mul(noise, options.epsilon));
+      chainEnergy = tf.div(energy, T).dataSync() as Float32Array;
+      chainGradNorm = perImageNorm(move).dataSync() as Float32Array;
+      return noise ? tf.add(tf.sub(x, move), tf.mul(noise, options.epsilon)) : tf.sub(x, move);
     });
-    noise.dispose();
+    noise?.dispose();
     if (x !== x0) x.dispose();
     x = next;
     if (s % every === 0 || s === options.steps) {
-      const r: StepRecord = { step: s, energy: stats[0], gradNorm: stats[1] };
+      const r: StepRecord = { step: s, energy: meanOf(chainEnergy), gradNorm: meanOf(chainGradNorm), chainEnergy, chainGradNorm };
       records.push(r);
       options.onRecord?.(r);
     }
@@ -241,11 +250,19 @@ export function ula(net: EnergyModel, x0: tf.Tensor, options: TemperedOptions): 
   return { x: x === x0 ? tf.clone(x0) : x, records };
 }
 
+function meanOf(a: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i];
+  return a.length ? sum / a.length : NaN;
+}
+
 /**
  * Metropolis-adjusted Langevin at temperature T (SPEC §3): momentum p ~ N(0, I),
  * `x' = x − (ε²/2)∇U(x) + ε·p`, `p' = p − (ε/2)(∇U(x) + ∇U(x'))`, U = f/T; accept per chain when
- * `u < exp(H(x, p) − H(x', p'))`, H = U + ½‖p‖². `records[i].acceptRate` is the step's
- * acceptance fraction; one energy-and-gradient evaluation per step.
+ * `u < exp(H(x, p) − H(x', p'))`, H = U + ½‖p‖². As in the paper's eval.py, a step's record
+ * holds f/T and the norm of (ε²/2)∇(f/T) at the state the step started from (per chain and their
+ * means) and the step's acceptance fraction; one energy-and-gradient evaluation per step.
+ * ε must be positive (with ε = 0 every proposal is the current state).
  *
  * @example
  * ```ts ignore
@@ -255,6 +272,7 @@ export function ula(net: EnergyModel, x0: tf.Tensor, options: TemperedOptions): 
 export function mala(net: EnergyModel, x0: tf.Tensor, options: TemperedOptions): SamplerResult & { acceptRate: number } {
   checkOptions("MALA", options);
   checkTemperature("MALA", options.temperature);
+  if (!(options.epsilon > 0)) throw new Error(`Cannot run MALA: 'epsilon' must be positive (ε = 0 proposes the current state), got ${options.epsilon}`);
   const { epsilon: eps, temperature: T } = options;
   const every = options.recordEvery ?? 1;
   const n = x0.shape[0];
@@ -268,6 +286,12 @@ export function mala(net: EnergyModel, x0: tf.Tensor, options: TemperedOptions):
   let cur = evaluate(x);
   let accepted = 0;
   for (let s = 1; s <= options.steps; s++) {
+    // The record of this step: the state it starts from.
+    let chainEnergy!: Float32Array, chainGradNorm!: Float32Array;
+    tf.tidy(() => {
+      chainEnergy = cur.u.dataSync() as Float32Array;
+      chainGradNorm = perImageNorm(tf.mul(cur.g, eps * eps / 2)).dataSync() as Float32Array;
+    });
     const p = gaussianNoise(x.shape, options.rng);
     const uniforms = tf.tensor1d(Float32Array.from({ length: n }, () => options.rng.uniform()));
     const xProp = tf.tidy(() => tf.add(tf.sub(x, tf.mul(cur.g, eps * eps / 2)), tf.mul(p, eps)));
@@ -282,15 +306,15 @@ export function mala(net: EnergyModel, x0: tf.Tensor, options: TemperedOptions):
       const sel = (a: tf.Tensor, b: tf.Tensor) => tf.where(tf.broadcastTo(mask, a.shape), a, b);
       const energy = tf.where(accept, prop.energy, cur.energy);
       const g = sel(prop.g, cur.g);
-      stats = tf.stack([tf.mean(energy), tf.mean(perImageNorm(tf.mul(g, eps * eps / 2))), tf.mean(tf.cast(accept, "float32"))]).dataSync() as Float32Array;
+      stats = tf.mean(tf.cast(accept, "float32")).dataSync() as Float32Array;
       return [sel(xProp, x), tf.where(accept, prop.u, cur.u), g, energy];
     });
     tf.dispose([p, uniforms, xProp, prop.u, prop.g, prop.energy, x, cur.u, cur.g, cur.energy]);
     x = xNext;
     cur = { u: uNext as tf.Tensor1D, g: gNext, energy: eNext as tf.Tensor1D };
-    accepted += stats[2];
+    accepted += stats[0];
     if (s % every === 0 || s === options.steps) {
-      const r: StepRecord = { step: s, energy: stats[0], gradNorm: stats[1], acceptRate: stats[2] };
+      const r: StepRecord = { step: s, energy: meanOf(chainEnergy), gradNorm: meanOf(chainGradNorm), acceptRate: stats[0], chainEnergy, chainGradNorm };
       records.push(r);
       options.onRecord?.(r);
     }

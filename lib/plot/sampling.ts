@@ -6,7 +6,8 @@
  *
  * Input records (what `eval-sample`/`longrun-sample` should write, e.g. `records.json`):
  * `{ "step": [1, 2, …], "energy": [...], "grad_norm": [...], "acceptance": [...] }` with one
- * entry per recorded step (mean over the batch; `acceptance` only for MALA). An array of rows
+ * entry per recorded step (mean over the batch; `acceptance` only for MALA), plus, when the
+ * sampling step wrote `chains.safetensors`, the per-chain paths. An array of rows
  * `[{ "step", "energy", "grad_norm", "acceptance"? }]` is accepted too (see {@link parseSamplingRecords}).
  *
  * @example
@@ -31,8 +32,17 @@ export interface SamplingRecords {
   gradNorm: ArrayLike<number>;
   /** Acceptance rate per step (MALA only). */
   acceptance?: ArrayLike<number>;
+  /**
+   * Per-chain paths (`chains.safetensors`, row-major `[steps, chains]`), drawn as thin lines
+   * behind the batch mean, one per chain (at most `maxChains` of them), as the paper's eval.py
+   * plots them.
+   */
+  chains?: { chains: number; energy: Float32Array; gradNorm: Float32Array };
   title?: string;
 }
+
+/** At most this many chains are drawn per panel (the first ones). */
+export const MAX_CHAIN_LINES = 100;
 
 function numbers(value: unknown, field: string, source: string): number[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== "number" && v !== null)) {
@@ -81,16 +91,30 @@ export function parseSamplingRecords(json: unknown, source: string): SamplingRec
 const WIDTH = 380;
 const HEIGHT = 240;
 
-function pathPanel(values: ArrayLike<number>, steps: ArrayLike<number> | undefined, yLabel: string, color: string, yDomain?: [number, number]): Figure {
-  const { x, y } = decimateMinMax(values, WIDTH);
-  const xs = steps ? Float64Array.from(x, (i) => steps[i]) : Float64Array.from(x, (i) => i + 1);
+/** Column `c` of a row-major `[steps, chains]` array. */
+function column(values: Float32Array, chains: number, c: number): Float64Array {
+  const steps = values.length / chains;
+  return Float64Array.from({ length: steps }, (_, i) => values[i * chains + c]);
+}
+
+function pathPanel(values: ArrayLike<number>, steps: ArrayLike<number> | undefined, yLabel: string, color: string, yDomain?: [number, number], perChain?: { values: Float32Array; chains: number }): Figure {
+  const line = (series: ArrayLike<number>, stroke: string, width: number, opacity: number) => {
+    const { x, y } = decimateMinMax(series, WIDTH);
+    const xs = steps ? Float64Array.from(x, (i) => steps[i]) : Float64Array.from(x, (i) => i + 1);
+    return Plot.line(xs, { x: (_: number, i: number) => xs[i], y: (_: number, i: number) => y[i], stroke, strokeWidth: width, strokeOpacity: opacity });
+  };
+  const marks = [];
+  if (perChain) {
+    for (let c = 0; c < Math.min(perChain.chains, MAX_CHAIN_LINES); c++) marks.push(line(column(perChain.values, perChain.chains, c), "#999999", 0.5, 0.35));
+  }
+  marks.push(line(values, color, perChain ? 1.5 : 1, 1));
   return plotToSvg({
     width: WIDTH,
     height: HEIGHT,
     marginLeft: 60,
     x: { label: "Langevin step", labelAnchor: "center", labelArrow: "none", tickFormat: "~s" },
     y: { label: yLabel, labelArrow: "none", grid: true, ...(yDomain ? { domain: yDomain } : {}) },
-    marks: [Plot.line(xs, { x: (_: number, i: number) => xs[i], y: (_: number, i: number) => y[i], stroke: color, strokeWidth: 1 })],
+    marks,
   });
 }
 
@@ -98,9 +122,14 @@ function pathPanel(values: ArrayLike<number>, steps: ArrayLike<number> | undefin
 export function samplingFigure(records: SamplingRecords): Figure {
   const n = records.energy.length;
   if (records.gradNorm.length !== n) throw new Error(`Cannot plot sampling paths: ${records.gradNorm.length} gradient norms for ${n} energies`);
+  const ch = records.chains;
+  if (ch && (ch.energy.length !== n * ch.chains || ch.gradNorm.length !== n * ch.chains)) {
+    throw new Error(`Cannot plot sampling paths: per-chain records hold ${ch.energy.length / Math.max(1, ch.chains)} steps of ${ch.chains} chains, the batch means ${n} steps`);
+  }
+  const note = ch ? ` (${Math.min(ch.chains, MAX_CHAIN_LINES)} chains in grey, mean in colour)` : "";
   const panels: Panel[] = [
-    { title: "Energy over sampling path", figure: pathPanel(records.energy, records.steps, "energy", SERIES_COLORS.first) },
-    { title: "Gradient magnitude over sampling path", figure: pathPanel(records.gradNorm, records.steps, "gradient magnitude", SERIES_COLORS.second) },
+    { title: `Energy f/T over sampling path${note}`, figure: pathPanel(records.energy, records.steps, "energy f/T", SERIES_COLORS.first, undefined, ch && { values: ch.energy, chains: ch.chains }) },
+    { title: "Gradient magnitude over sampling path", figure: pathPanel(records.gradNorm, records.steps, "gradient magnitude", SERIES_COLORS.second, undefined, ch && { values: ch.gradNorm, chains: ch.chains }) },
   ];
   if (records.acceptance) {
     panels.push({ title: "MH acceptance rate", figure: pathPanel(records.acceptance, records.steps, "acceptance rate", "#2ca02c", [0, 1]) });

@@ -120,7 +120,8 @@ function samplingConfig(defaults: { num_mcmc_steps: number; log_freq: number; mc
     train_epsilon: nonNegative().default(7.5e-3),
     temp_factor: positive().default(1),
     mcmc_init: McmcInit.default(defaults.mcmc_init as "data"),
-    epsilon: positive().default(7.5e-3),
+    /** Step size; 0 means plain gradient descent x ← x − ∇(f/T), as the paper's eval.py (ULA only). */
+    epsilon: nonNegative().default(7.5e-3),
     num_mcmc_steps: nonNegativeCount().default(defaults.num_mcmc_steps),
     use_mh_langevin: z.boolean().default(false),
     log_freq: count().default(defaults.log_freq),

@@ -2,13 +2,16 @@
  * Sampling a trained image EBM (the paper's eval, SPEC §3), shared by `longrun-sample` and
  * `eval-sample`: load the checkpoint, initialise chains from data / uniform / gaussian / the
  * training bank, run ULA or MALA at T = temp_factor·ε_train²/2 in chunks of `log_freq` steps
- * (a grid per chunk), and write the outputs.
+ * (a grid per chunk), and write the outputs. `epsilon: 0` runs plain gradient descent
+ * `x ← x − ∇(f/T)` (ULA only), as the paper's eval.py does.
  *
  * Outputs: `initial.png`, `final.png`, `samples/samples_<step>.png` every `log_freq` steps,
  * `final_states.safetensors` (tensor `states` [N, H, W, C]), `records.json`
- * (`{ step, energy, grad_norm, acceptance? }` columns, one entry per step: batch means of f(x)
- * and of the per-image ‖(ε²/2)∇(f/T)‖, MALA acceptance rate; drawn by `plot-sampling`), and
- * metrics.json (`initial_mean_energy`, `final_mean_energy`, `mean_acceptance` (MALA),
+ * (`{ step, energy, grad_norm, acceptance? }` columns, one entry per step: batch means of f/T
+ * and of the per-image ‖(ε²/2)∇(f/T)‖ at the state each step started from, MALA acceptance rate;
+ * drawn by `plot-sampling`), `chains.safetensors` (the same per chain, as the paper's eval.py
+ * records them; `lib/artifacts/sampling_chains.ts`), and
+ * metrics.json (`initial_mean_energy`, `final_mean_energy` (batch means of f, not f/T), `mean_acceptance` (MALA),
  * `temperature`, `steps`, `seconds`, `seconds_per_step`, `resumed_from`, `backend`).
  *
  * Resumable like training: grids go first to `<resumeDir>/work/`, and after every chunk of
@@ -36,6 +39,7 @@ import { writeGridPng } from "../data/image_grid.ts";
 import { samplingTemperature, type SamplingConfig } from "./config.ts";
 import { findCheckpoint, findDatasetInput } from "./task_io.ts";
 import { BANK_FILE, readBankFile, readCheckpoint } from "../artifacts/checkpoint.ts";
+import { CHAINS_FILE, joinChainChunks, writeChainChunk } from "../artifacts/sampling_chains.ts";
 import { distinctIndices, gatherRows } from "./chains.ts";
 import { streamFor } from "./streams.ts";
 
@@ -127,6 +131,9 @@ async function loadState(path: string, fingerprint: string, withAcceptance: bool
 /** Runs the sampling task end to end (see the module doc). */
 export async function runSampling(ctx: TaskContext<SamplingConfig>): Promise<void> {
   const c = ctx.config;
+  if (c.use_mh_langevin && c.epsilon === 0) {
+    throw new Error("Cannot read config 'epsilon': 0 means plain gradient descent, which has no Metropolis–Hastings variant; set a positive epsilon or use_mh_langevin: false");
+  }
   const path = findCheckpoint(ctx, c.net_weight_path);
   const net = await loadNet(path, c);
   const shape = [c.batch_size, c.im_sz, c.im_sz, c.im_ch];
@@ -158,7 +165,13 @@ export async function runSampling(ctx: TaskContext<SamplingConfig>): Promise<voi
       const result = c.use_mh_langevin ? mala(net, x, options) : ula(net, x, options);
       x.dispose();
       x = result.x;
-      for (const r of result.records) records.push({ ...r, step: r.step + progress.done });
+      const chainEnergy = new Float32Array(steps * c.batch_size), chainGradNorm = new Float32Array(steps * c.batch_size);
+      result.records.forEach((r, i) => {
+        chainEnergy.set(r.chainEnergy!, i * c.batch_size);
+        chainGradNorm.set(r.chainGradNorm!, i * c.batch_size);
+        records.push({ step: r.step + progress!.done, energy: r.energy, gradNorm: r.gradNorm, ...(r.acceptRate !== undefined ? { acceptRate: r.acceptRate } : {}) });
+      });
+      await writeChainChunk(`${workDir}/chains`, chunk, chainEnergy, chainGradNorm, steps, c.batch_size);
       progress.done += steps;
       const last = records[records.length - 1];
       if (!Number.isFinite(last.energy)) throw new Error(`Sampling diverged at step ${progress.done}: mean energy ${last.energy}`);
@@ -183,6 +196,7 @@ export async function runSampling(ctx: TaskContext<SamplingConfig>): Promise<voi
       ...(c.use_mh_langevin ? { acceptance: records.map((r) => r.acceptRate ?? NaN) } : {}),
     };
     await writeJsonAtomic(`${ctx.outDir}/records.json`, columns);
+    await joinChainChunks(`${workDir}/chains`, Math.ceil(c.num_mcmc_steps / c.log_freq), `${ctx.outDir}/${CHAINS_FILE}`, { temperature });
     const acceptance = columns.acceptance;
     await ctx.writeMetrics({
       initial_mean_energy: progress.initialEnergy,

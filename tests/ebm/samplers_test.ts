@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/tensor/backend.ts";
 import { createNet } from "../../lib/nets/net.ts";
-import { evalTemperature, longRunLangevin, mala, shortRunLangevin, ula } from "../../lib/ebm/langevin.ts";
+import { energyAndGrad, evalTemperature, longRunLangevin, mala, perImageNorm, shortRunLangevin, ula } from "../../lib/ebm/langevin.ts";
 import { initStates, PersistentBank } from "../../lib/ebm/init.ts";
 import { Random } from "../../lib/util/random.ts";
 import { assert, assertClose, assertEquals, assertThrowsAsync } from "../assert.ts";
@@ -127,4 +127,33 @@ Deno.test("on a Gaussian target MALA is exact while ULA shows its known step-siz
   assert(Math.abs(vu - 4 / 3) < 0.09, `ULA variance ${vu}, expected 4/3`);
   assert(m.acceptRate > 0.5 && m.acceptRate < 0.95, `MALA acceptance ${m.acceptRate}`);
   tf.dispose([x0, m.x, u.x]);
+});
+
+Deno.test("eval as eval.py: ULA/MALA record f/T and the gradient term per chain at the state each step starts from; ε = 0 is gradient descent", async () => {
+  const net = createNet("toy", {}, 4);
+  const x0 = initStates("uniform", [6, 2], new Random(1));
+  const T = 0.05;
+  const { energy, grad } = energyAndGrad(net, x0);
+  const f0 = await energy.data(), g0 = grad;
+  const norms = await perImageNorm(g0).data();
+  for (const sampler of [ula, mala]) {
+    const eps = 0.1;
+    const run = sampler(net, x0, { steps: 3, epsilon: eps, temperature: T, rng: new Random(2) });
+    const first = run.records[0];
+    assertEquals(first.chainEnergy!.length, 6);
+    for (let i = 0; i < 6; i++) {
+      assertClose(first.chainEnergy![i], f0[i] / T, 1e-5, `${sampler.name}: chain ${i} energy f/T at the starting state`);
+      assertClose(first.chainGradNorm![i], (eps * eps / 2) * norms[i] / T, 1e-5, `${sampler.name}: chain ${i} gradient term`);
+    }
+    assertClose(first.energy, Array.from(first.chainEnergy!).reduce((a, b) => a + b, 0) / 6, 1e-6, "mean of the chains");
+    run.x.dispose();
+  }
+  // ε = 0: x ← x − ∇(f/T), exactly one descent step per step, no noise.
+  const gd = ula(net, x0, { steps: 1, epsilon: 0, temperature: T, rng: new Random(2) });
+  const expected = tf.sub(x0, tf.div(g0, T));
+  assertClose(await gd.x.data() as Float32Array, await expected.data() as Float32Array, 1e-6, "gradient descent step");
+  assertClose(gd.records[0].chainGradNorm![0], norms[0] / T, 1e-5, "ε = 0 records ‖∇(f/T)‖");
+  await assertThrowsAsync(async () => mala(net, x0, { steps: 1, epsilon: 0, temperature: T, rng: new Random(1) }), "'epsilon' must be positive");
+  tf.dispose([x0, energy, grad, gd.x, expected]);
+  net.dispose();
 });

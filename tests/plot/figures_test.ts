@@ -66,7 +66,13 @@ Deno.test("sampling records: both JSON layouts, acceptance panel only for MALA",
   const rows = parseSamplingRecords([{ step: 1, energy: 3, grad_norm: 1, acceptance: 0.5 }, { step: 2, energy: 2, grad_norm: 1, acceptance: 0.6 }, { step: 3, energy: 1, grad_norm: 1, acceptance: 0.7 }], "r.json");
   assertEquals(rows, columns);
   const ula = samplingFigure({ energy: [3, 2, 1], gradNorm: [1, 1, 1] });
-  assert(ula.svg.includes("Energy over sampling path") && ula.svg.includes("Gradient magnitude over sampling path"));
+  assert(ula.svg.includes("Energy f/T over sampling path") && ula.svg.includes("Gradient magnitude over sampling path"));
+  // Per-chain paths (chains.safetensors) are drawn as one line each behind the mean.
+  const chains = { chains: 3, energy: Float32Array.from({ length: 9 }, (_, i) => i), gradNorm: Float32Array.from({ length: 9 }, (_, i) => -i) };
+  const perChain = samplingFigure({ ...columns, acceptance: undefined, chains });
+  assert(perChain.svg.includes("3 chains in grey"), "the title says the chains are drawn");
+  const lines = (svg: string) => (svg.match(/<path/g) ?? []).length;
+  assert(lines(perChain.svg) >= lines(ula.svg) + 6, `3 chain lines in each of 2 panels: ${lines(perChain.svg)} vs ${lines(ula.svg)}`);
   assert(!ula.svg.includes("MH acceptance rate"));
   assert(samplingFigure(columns).svg.includes("MH acceptance rate"));
   let message = "";

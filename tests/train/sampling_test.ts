@@ -4,6 +4,7 @@ import { EvalSampleConfig, LongrunSampleConfig, TrainEbmConfig } from "../../lib
 import { trainEbm } from "../../tasks/train-ebm.ts";
 import { runSampling } from "../../lib/train/sampling.ts";
 import { readSafetensors } from "../../lib/util/safetensors.ts";
+import { CHAINS_FILE, readSamplingChains } from "../../lib/artifacts/sampling_chains.ts";
 import { readJson } from "../../lib/util/fs.ts";
 import type { StepInput } from "../../lib/task.ts";
 import { contextWithResume, tinyImageInput } from "./helpers.ts";
@@ -52,11 +53,30 @@ Deno.test("eval-sample / longrun-sample: ULA and MALA from data, uniform and the
           assert(typeof m.mean_acceptance === "number", "mean acceptance");
         } else assertEquals(m.mean_acceptance, null);
         assertEquals(m.temperature, config.temp_factor * 0.01 ** 2 / 2);
+        // Per chain, as eval.py records it: [steps, chains] of f/T; their mean is records.json's energy.
+        const chains = await readSamplingChains(`${t.ctx.outDir}/${CHAINS_FILE}`);
+        assertEquals([chains.steps, chains.chains], [config.num_mcmc_steps, config.batch_size]);
+        for (let s = 0; s < chains.steps; s++) {
+          const row = chains.energy.subarray(s * chains.chains, (s + 1) * chains.chains);
+          const mean = row.reduce((a, b) => a + b, 0) / chains.chains;
+          assert(Math.abs(mean - records.energy[s]) <= 1e-6 * Math.max(1, Math.abs(mean)), `step ${s + 1}: chain mean ${mean} vs ${records.energy[s]}`);
+        }
         const states = await readSafetensors(`${t.ctx.outDir}/final_states.safetensors`);
         assertEquals(states.tensors.states.shape, [config.batch_size, 32, 32, 1]);
       } finally {
         await t.dispose();
       }
+    }
+    const descent = await contextWithResume(EvalSampleConfig.parse({ batch_size: 2, im_ch: 1, n_f: 2, train_epsilon: 0.01, epsilon: 0, num_mcmc_steps: 3, log_freq: 2 }), [data, trainInput]);
+    const mhDescent = await contextWithResume(EvalSampleConfig.parse({ batch_size: 2, im_ch: 1, n_f: 2, epsilon: 0, use_mh_langevin: true }), [data, trainInput]);
+    try {
+      await runSampling(descent.ctx);
+      const chains = await readSamplingChains(`${descent.ctx.outDir}/${CHAINS_FILE}`);
+      assertEquals([chains.steps, chains.chains], [3, 2]);
+      await assertThrowsAsync(() => runSampling(mhDescent.ctx), "Cannot read config 'epsilon'", "gradient descent");
+    } finally {
+      await descent.dispose();
+      await mhDescent.dispose();
     }
     const wrong = await contextWithResume(EvalSampleConfig.parse({ im_ch: 1, n_f: 4 }), [data, trainInput]);
     try {
