@@ -3,7 +3,8 @@
  * checks that every image loaded and nothing logged an error. The check runs on a probed copy of
  * the page (written next to it so relative links resolve, removed afterwards): a script inserted
  * first in `<head>` records `console.error` calls, script errors, failed resource loads and
- * unhandled rejections, and at `load` lists images that are not complete with a natural width;
+ * unhandled rejections, and at `load` moves every range slider to both ends (noting which image
+ * frame shows) and lists images that are not complete with a natural width;
  * Chromium's `--dump-dom` returns the result in the DOM. The screenshot is of the unmodified page.
  *
  * @example
@@ -44,6 +45,12 @@ export interface PageProbe {
   errors: string[];
   /** Natural sizes of the images, in page order. */
   sizes: [number, number][];
+  /**
+   * Every `<input type="range">`, moved to its minimum and then its maximum (an `input` event
+   * each): how many `<img>` frames share its parent, and the index of the one displayed before,
+   * at the minimum and at the maximum (−1: none), with the parent's `<output>` text at each end.
+   */
+  sliders: { frames: number; before: number; atMin: number; atMax: number; labelMin: string; labelMax: string }[];
   /** The screenshot file, when one was asked for. */
   screenshot?: string;
 }
@@ -70,11 +77,22 @@ const PROBE_SCRIPT = `<script>(function () {
   }, true);
   window.addEventListener("unhandledrejection", function (e) { errors.push("unhandled rejection: " + String(e.reason)); });
   window.addEventListener("load", function () {
+    // Exercise every range slider like a reader: move it to each end and note which frame shows.
+    var sliders = Array.prototype.slice.call(document.querySelectorAll("input[type=range]")).map(function (s) {
+      var frames = Array.prototype.slice.call(s.parentNode.querySelectorAll("img"));
+      var shown = function () { return frames.map(function (f) { return !f.hidden && f.offsetWidth > 0; }).indexOf(true); };
+      var before = shown();
+      s.value = s.min; s.dispatchEvent(new Event("input"));
+      var atMin = shown(), labelMin = (s.parentNode.querySelector("output") || {}).textContent || "";
+      s.value = s.max; s.dispatchEvent(new Event("input"));
+      var atMax = shown(), labelMax = (s.parentNode.querySelector("output") || {}).textContent || "";
+      return { frames: frames.length, before: before, atMin: atMin, atMax: atMax, labelMin: labelMin, labelMax: labelMax };
+    });
     var images = Array.prototype.slice.call(document.images);
     var broken = images.filter(function (i) { return !(i.complete && i.naturalWidth > 0); }).map(function (i) { return i.alt || String(i.src).slice(0, 80); });
     var out = document.createElement("pre");
     out.id = "__page_probe__";
-    out.textContent = JSON.stringify({ images: images.length, broken: broken, errors: errors, sizes: images.map(function (i) { return [i.naturalWidth, i.naturalHeight]; }) });
+    out.textContent = JSON.stringify({ images: images.length, broken: broken, errors: errors, sizes: images.map(function (i) { return [i.naturalWidth, i.naturalHeight]; }), sliders: sliders });
     document.body.appendChild(out);
   });
 })();</script>`;

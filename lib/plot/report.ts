@@ -14,8 +14,28 @@
 import { join } from "node:path";
 import type { StepInput } from "../task.ts";
 import { exists, readJson, writeFileAtomic } from "../util/fs.ts";
-import { renderReportHtml } from "./report_html.ts";
-import { type ReportLock, stepsFromInputs, stepsFromLock } from "./report_model.ts";
+import { type ReportModel, renderReportHtml } from "./report_html.ts";
+import { type ReportLock, type StepReport, stepsFromInputs, stepsFromLock } from "./report_model.ts";
+import { baselinePath, parseBaseline } from "../regress/baseline.ts";
+import { compareMetrics, type RunMetrics } from "../regress/compare.ts";
+
+/**
+ * The steps' metrics against `configs/baselines/<pipeline>.<profile>.json` under `root`, leaving
+ * out baselined metrics of steps the report does not show (e.g. the report step itself).
+ */
+export async function compareWithBaseline(root: string, pipeline: string | null, profile: string | null, steps: StepReport[]): Promise<Pick<ReportModel, "baseline" | "baselineNote">> {
+  if (!pipeline) return { baseline: null, baselineNote: "No regression baseline: the pipeline is not known." };
+  if (!profile) return { baseline: null, baselineNote: "No regression baseline shown: the profile is not known until the run's lock file exists." };
+  const file = baselinePath(pipeline, profile);
+  if (!(await exists(join(root, file)))) return { baseline: null, baselineNote: `No regression baseline for this pipeline and profile (${file}).` };
+  const baseline = parseBaseline(await readJson(join(root, file)), file);
+  const shown = new Set(steps.map((s) => s.id));
+  const metrics: RunMetrics = Object.fromEntries(steps.map((s) => [s.id, s.metrics]));
+  const stepOf = (name: string) => name.slice(0, name.indexOf("."));
+  const kept = { ...baseline, metrics: Object.fromEntries(Object.entries(baseline.metrics).filter(([name]) => shown.has(stepOf(name)))) };
+  kept.relations = baseline.relations.filter((r) => [r.left, r.right].every((x) => typeof x === "number" || shown.has(stepOf(x))));
+  return { baseline: { file, rows: compareMetrics(metrics, kept) }, baselineNote: null };
+}
 
 /** `outputs/<pipeline>/pipeline.lock.json` under `root`, or null when absent or unreadable. */
 export async function readPreviousLock(root: string, pipeline: string): Promise<ReportLock | null> {
@@ -49,6 +69,7 @@ export async function writeReportFromInputs(inputs: StepInput[], options: Inputs
   const write = async (dir: string) => {
     const steps = await stepsFromInputs(inputs, previous, { root: options.root, reportDir: dir, pipeline: options.pipeline });
     const html = await renderReportHtml({
+      ...(await compareWithBaseline(options.root, options.pipeline, previous?.profile ?? null, steps)),
       title: options.title ?? `Run report${options.pipeline ? `: ${options.pipeline}` : ""}`,
       generated: new Date().toISOString(),
       pipeline: options.pipeline,
@@ -71,13 +92,15 @@ export async function writeReportFromLock(root: string, pipeline: string, title?
   const lock = await readPreviousLock(root, pipeline);
   if (!lock) throw new Error(`Cannot write the report of '${pipeline}': ${join(root, "outputs", pipeline, "pipeline.lock.json")} not found (run the pipeline first)`);
   const dir = join(root, "outputs", pipeline);
+  const steps = await stepsFromLock(lock, root, dir);
   const html = await renderReportHtml({
+    ...(await compareWithBaseline(root, pipeline, lock.profile, steps)),
     title: title ?? `Run report: ${pipeline}`,
     generated: new Date().toISOString(),
     pipeline,
     profile: lock.profile,
     runtime: lock.runtime ?? null,
-    steps: await stepsFromLock(lock, root, dir),
+    steps,
     notes: [`Run ${lock.started} → ${lock.finished}; statuses, times and configs from pipeline.lock.json.`],
   });
   const path = join(dir, "report.html");

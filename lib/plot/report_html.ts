@@ -1,6 +1,8 @@
 /**
- * The run report as one self-contained HTML page: a summary table of every step (status, time,
- * fingerprint) and a section per step with its config, metrics, figures and files. Every PNG a
+ * The run report as one self-contained HTML page: first a summary (each run's verdicts with
+ * their evidence, the headline metrics next to the regression baseline, the key figures; see
+ * `report_summary.ts`), then a table of every step (status, time, fingerprint) and a section per
+ * step with its config, metrics, figures (progress series behind one slider each) and files. Every PNG a
  * step wrote is inlined as a `data:` URI, so the page shows all figures wherever it is opened
  * from; file names also link to the files next to it (through `StepReport.linkBase`).
  *
@@ -15,6 +17,8 @@ import { join } from "node:path";
 import { pngDataUri } from "./colormap.ts";
 import { escapeXml as escape } from "./compose.ts";
 import type { StepReport } from "./report_model.ts";
+import { baselineHtml, keyFigures, progressGroups, sliderFigure, verdictsHtml } from "./report_summary.ts";
+import type { ComparisonRow } from "../regress/compare.ts";
 
 /** Everything the page shows. */
 export interface ReportModel {
@@ -27,6 +31,9 @@ export interface ReportModel {
   steps: StepReport[];
   /** Lines shown under the title (e.g. how statuses were decided). */
   notes: string[];
+  /** The run's metrics against its regression baseline (null: no baseline; `baselineNote` says why). */
+  baseline?: { file: string; rows: ComparisonRow[] } | null;
+  baselineNote?: string | null;
 }
 
 /** Options of {@link renderReportHtml}. */
@@ -50,6 +57,10 @@ figure img { max-width: 100%; border: 1px solid #ddd; image-rendering: auto; }
 figure img.grid { image-rendering: pixelated; min-width: 256px; }
 figcaption { font-size: 12px; color: #444; }
 .notes { color: #555; font-size: 13px; }
+.verdict { display: inline-block; padding: 1px 8px; border-radius: 10px; font-weight: bold; font-size: 12px; }
+.verdict.good { background: #d4edda; } .verdict.bad { background: #f8d7da; } .verdict.none { background: #eee; }
+tr.fail td { background: #fdecea; }
+figure.series input[type=range] { width: min(100%, 480px); }
 `;
 
 function formatSeconds(seconds: number | null): string {
@@ -81,24 +92,51 @@ function isFigurePlot(step: StepReport, file: string): boolean {
   return step.files.includes(file.replace(/\.png$/, ".svg"));
 }
 
+/** The inlined `<img>` of one PNG, or a note when it is too large to inline. */
+async function imgTag(step: StepReport, file: string, maxInlineBytes: number): Promise<string> {
+  const path = join(step.dir!, file);
+  const size = (await Deno.stat(path)).size;
+  if (size > maxInlineBytes) return `<p>${escape(file)} is ${(size / 2 ** 20).toFixed(1)} MiB: not inlined.</p>`;
+  const uri = pngDataUri(await Deno.readFile(path));
+  const cls = isFigurePlot(step, file) ? "plot" : "grid";
+  const width = cls === "plot" ? ` style="max-width: min(100%, 1100px)"` : "";
+  return `<img class="${cls}" alt="${escape(step.id + "/" + file)}" src="${uri}"${width}>`;
+}
+
+function captionOf(step: StepReport, file: string): string {
+  return `${link(step, file)}${step.files.includes(file.replace(/\.png$/, ".svg")) ? ` · ${link(step, file.replace(/\.png$/, ".svg"))}` : ""}`;
+}
+
+/** A step's figures: progress series of one kind as one image with a slider, the rest one by one. */
 async function figures(step: StepReport, maxInlineBytes: number): Promise<string> {
   if (!step.dir) return "";
   const pngs = step.files.filter((f) => f.toLowerCase().endsWith(".png"));
+  const groups = progressGroups(pngs);
+  const grouped = new Set(groups.flatMap((g) => g.files));
   const parts: string[] = [];
+  for (const g of groups) {
+    const frames = await Promise.all(g.files.map((f) => imgTag(step, f, maxInlineBytes)));
+    parts.push(sliderFigure(frames, g.labels, `${link(step, g.files[0])} … ${link(step, g.files[g.files.length - 1])}`));
+  }
   for (const file of pngs) {
-    const path = join(step.dir, file);
-    const size = (await Deno.stat(path)).size;
-    const caption = `<figcaption>${link(step, file)}${step.files.includes(file.replace(/\.png$/, ".svg")) ? ` · ${link(step, file.replace(/\.png$/, ".svg"))}` : ""}</figcaption>`;
-    if (size > maxInlineBytes) {
-      parts.push(`<figure><p>${escape(file)} is ${(size / 2 ** 20).toFixed(1)} MiB: not inlined.</p>${caption}</figure>`);
-      continue;
-    }
-    const uri = pngDataUri(await Deno.readFile(path));
-    const cls = isFigurePlot(step, file) ? "plot" : "grid";
-    const width = cls === "plot" ? ` style="max-width: min(100%, 1100px)"` : "";
-    parts.push(`<figure><img class="${cls}" alt="${escape(step.id + "/" + file)}" src="${uri}"${width}>${caption}</figure>`);
+    if (grouped.has(file)) continue;
+    parts.push(`<figure>${await imgTag(step, file, maxInlineBytes)}<figcaption>${captionOf(step, file)}</figcaption></figure>`);
   }
   return parts.length ? `<h3>Figures</h3>${parts.join("\n")}` : "";
+}
+
+/** The summary a reader came for: verdicts, headline metrics against the baseline, key figures. */
+async function summarySection(model: ReportModel, maxInlineBytes: number): Promise<string> {
+  const parts = [await verdictsHtml(model.steps), baselineHtml(model.baseline ?? null, model.baselineNote ?? null)];
+  const figs: string[] = [];
+  for (const k of keyFigures(model.steps)) {
+    const step = model.steps.find((s) => s.id === k.step)!;
+    if (!step.dir) continue;
+    figs.push(`<figure>${await imgTag(step, k.file, maxInlineBytes)}<figcaption>${escape(k.what)}: <a href="#step-${escape(step.id)}">${escape(step.id)}</a> · ${captionOf(step, k.file)}</figcaption></figure>`);
+  }
+  if (figs.length) parts.push(`<h3>Key figures</h3>${figs.join("\n")}`);
+  const body = parts.filter((p) => p !== "").join("\n");
+  return body ? `<h2 id="summary">Summary</h2>\n${body}` : "";
 }
 
 async function stepSection(step: StepReport, maxInlineBytes: number): Promise<string> {
@@ -139,6 +177,8 @@ export async function renderReportHtml(model: ReportModel, options: RenderReport
 <h1>${escape(model.title)}</h1>
 <p>${meta}</p>
 ${model.notes.map((n) => `<p class="notes">${escape(n)}</p>`).join("\n")}
+${await summarySection(model, maxInlineBytes)}
+<h2 id="steps">Steps</h2>
 <table><tr><th>step</th><th>task</th><th>status</th><th>time</th><th>fingerprint</th></tr>${summary}</table>
 ${sections.join("\n")}
 </body></html>

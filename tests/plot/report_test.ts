@@ -11,6 +11,9 @@ import { writeReportFromLock } from "../../lib/plot/report.ts";
 import { writeJsonAtomic } from "../../lib/util/fs.ts";
 import { makeTestContext } from "../task_context.ts";
 import { commitStep, makeProject } from "./fixture.ts";
+import { writeGridPng } from "../../lib/data/image_grid.ts";
+import { DIAGNOSIS_FILE, writeDiagnosis } from "../../lib/diagnosis/file.ts";
+import { progressGroups } from "../../lib/plot/report_summary.ts";
 import { decodePng } from "./png.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -50,7 +53,31 @@ Deno.test("report: every step with status, time, fingerprint, config, metrics, f
         train: { task: "train-data", status: "ran", fingerprint: project.fingerprints.train, fields: { config: { lr_init: 0.0001, num_mcmc_steps: 100 }, seed: 7 }, started: null, seconds: 1234.5, output: `outputs/.cache/${project.fingerprints.train}`, files: [], metrics: {} },
       },
     });
-    const inputs = [train, toy, evalStep, cluster, ...plots];
+    // A progress series of one kind (three grids) and a diagnose step; a baseline for the summary.
+    const progress = await commitStep(root, pipeline, "progress", "train-ebm", async (dir) => {
+      await Deno.mkdir(join(dir, "samples"));
+      for (const [k, it] of [10, 20, 30].entries()) {
+        await writeGridPng(join(dir, "samples", `samples_${String(it).padStart(7, "0")}.png`), Float32Array.from({ length: 4 * 8 * 8 }, (_, i) => Math.sin(i * (k + 1))), { n: 4, height: 8, width: 8, channels: 1 });
+      }
+    });
+    const diagnoseStep = await commitStep(root, pipeline, "diagnose", "diagnose", async (dir) => {
+      await writeDiagnosis(join(dir, DIAGNOSIS_FILE), {
+        train: { learning: "stable", sampling: "non-convergent", evidence: [{ test: "KL(true‖EBM density)", value: 28.4, threshold: 1, why: "fails: the density is far off" }] },
+      });
+      await writeJsonAtomic(join(dir, "metrics.json"), { "train.learning": "stable", "train.sampling": "non-convergent" });
+    });
+    await Deno.mkdir(join(root, "configs", "baselines"), { recursive: true });
+    await writeJsonAtomic(join(root, "configs", "baselines", `${pipeline}.smoke.json`), {
+      version: 1, pipeline, profile: "smoke",
+      metrics: {
+        "diagnose.train.sampling": { value: "non-convergent" },
+        "diagnose.train.learning": { value: "unstable" },
+        "paths.eval.steps": { value: 50, tolerance: 0, direction: "either" },
+        "report.steps": { value: 10, tolerance: 0, direction: "either" },
+      },
+      relations: [{ left: "paths.eval.mean_acceptance", op: ">", right: 0, why: "MALA accepts some proposals" }],
+    });
+    const inputs = [train, toy, evalStep, cluster, ...plots, progress, diagnoseStep];
     const t = await makeTestContext(report.config.parse({ pipeline }), { inputs });
     Deno.chdir(root);
     try {
@@ -73,7 +100,15 @@ Deno.test("report: every step with status, time, fingerprint, config, metrics, f
     for (const href of hrefs(html)) assert(await Deno.stat(resolve(dirname(page), href)).then(() => true, () => false), `link ${href} resolves from the report`);
     assert(!/src="(?!data:)/.test(html), "every image is inlined");
     const pngCount = (html.match(/<img /g) ?? []).length;
-    assertEquals(pngCount, 1 + 1 + 1 + 1 + 4, "shortrun grid, diagnostics, landscape, sampling, disconnectivity + 2 basin grids + representatives");
+    assertEquals(pngCount, 1 + 1 + 1 + 1 + 4 + 4 + 3, "shortrun grid, diagnostics, landscape, sampling, disconnectivity + 2 basin grids + representatives, 4 key figures again in the summary, 3 progress frames");
+    // The page leads with the summary: verdicts, the baseline comparison, key figures; then the steps.
+    assert(html.indexOf('id="summary"') > 0 && html.indexOf('id="summary"') < html.indexOf('id="steps"') && html.indexOf('id="steps"') < html.indexOf('id="step-train"'), "summary first");
+    assert(/<td><a href="#step-train">train<\/a><\/td><td><span class="verdict good">stable<\/span><\/td><td><span class="verdict bad">non-convergent<\/span>/.test(html), "verdicts table");
+    assert(html.includes("fails: the density is far off"), "evidence shown");
+    assert(html.includes(`${pipeline}.smoke.json`) && /<tr class="fail"><td>regressed<\/td><td>diagnose\.train\.learning<\/td>/.test(html), "a changed label shows as regressed against the baseline");
+    assert(!html.includes("report.steps"), "baselined metrics of the report step itself are left out");
+    for (const what of ["learning diagnostics", "toy landscape", "sampling paths", "disconnectivity graph"]) assert(html.includes(`<figcaption>${what}`), `key figure: ${what}`);
+    assertEquals((html.match(/<input type="range"/g) ?? []).length, 1, "one slider for the progress series");
 
     const shot = join(root, "report-screenshot.png");
     const probe = await probePage(page, { screenshot: shot, width: 1400, height: 2400 });
@@ -81,6 +116,8 @@ Deno.test("report: every step with status, time, fingerprint, config, metrics, f
     assertEquals(probe.broken, [], "no broken images");
     assertEquals(probe.errors, [], "no console errors");
     assert(probe.sizes.every(([w, h]) => w > 0 && h > 0));
+    // In the real browser the slider shows the last frame first and moves through the series.
+    assertEquals(probe.sliders, [{ frames: 3, before: 2, atMin: 0, atMax: 2, labelMin: "iteration 10", labelMax: "iteration 30" }]);
     const screenshot = await decodePng(await Deno.readFile(shot));
     assertEquals([screenshot.width, screenshot.height], [1400, 2400]);
     const keep = Deno.env.get("PLOT_TEST_KEEP");
@@ -131,4 +168,9 @@ Deno.test("writeReportFromLock rebuilds the page from the final lock", async () 
   } finally {
     await project.dispose();
   }
+});
+
+Deno.test("report: progress series are grouped by their zero-padded iteration, in numeric order; short numbers stay apart", () => {
+  const groups = progressGroups(["basin-1.png", "basin-2.png", "shortrun/shortrun_001000.png", "shortrun/shortrun_000200.png", "bank/bank_000200.png", "final.png", "landscapes/landscape_000300.png"]);
+  assertEquals(groups, [{ key: "shortrun/shortrun_#.png", files: ["shortrun/shortrun_000200.png", "shortrun/shortrun_001000.png"], labels: ["200", "1000"] }]);
 });
