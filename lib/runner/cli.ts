@@ -27,6 +27,7 @@ import { makePlan, type Plan } from "./plan.ts";
 import { buildLockFile, writeLockFile } from "./provenance.ts";
 import { createReporter } from "./reporter.ts";
 import { acquireRunLock } from "./run_lock.ts";
+import { loadSlurmSettings, slurmStepRunner } from "./slurm_executor.ts";
 import { loadTask } from "./task_loader.ts";
 import { locate } from "./yaml_source.ts";
 
@@ -150,16 +151,22 @@ async function commandPipeline(args: CliArgs, root: string): Promise<number> {
     const started = new Date();
     const plan = await makePlan(planOptions(args, root, true));
     const selected = plan.order.filter((id) => plan.steps[id].selected);
-    const jobs = args.jobs ?? Math.max(1, Math.min(availableParallelism(), selected.length));
+    const slurm = args.executor === "slurm" ? await loadSlurmSettings(root, args.executorConfig) : null;
+    // On Slurm the cluster's scheduler shares out the machines: by default every ready step is submitted.
+    const jobs = args.jobs ?? Math.max(1, slurm ? selected.length : Math.min(availableParallelism(), selected.length));
     const stream = args.json ? Deno.stderr : Deno.stdout;
     const reporter = createReporter(stream, selected.length);
     const staleCount = selected.filter((id) => plan.steps[id].stale).length;
     reporter.note(`pipeline ${name}${plan.profile ? ` (profile ${plan.profile})` : ""}: ${selected.length} steps, ${staleCount} to run, jobs ${jobs}` +
+      (slurm ? `, executor slurm${slurm.partition ? ` (partition ${slurm.partition})` : ""}` : "") +
       (plan.backend ? `, backend ${plan.backend.name} (${plan.backend.note})` : ""));
     if (plan.profileNote) reporter.note(`  ${plan.profileNote}`);
     for (const note of plan.seedNotes) reporter.note(`  ${note}`);
     for (const id of selected) if (plan.steps[id].stale) reporter.note(`  ${id}: ${plan.steps[id].reasons.join("; ")}`);
-    const outcomes = await executePlan(plan, { jobs, poolThreads: args.jobs ?? availableParallelism(), keepGoing: args.keepGoing, reporter, signal: interrupt.signal });
+    const outcomes = await executePlan(plan, {
+      jobs, poolThreads: args.jobs ?? availableParallelism(), keepGoing: args.keepGoing, reporter, signal: interrupt.signal,
+      runStep: slurm ? slurmStepRunner(slurm) : undefined,
+    });
     try {
       await writeLockFile(root, buildLockFile(plan, outcomes, started));
     } catch (e) {

@@ -31,17 +31,21 @@ export interface CliArgs {
   seed?: number;
   backend?: string;
   format: "mermaid" | "dot";
+  /** `--executor local|slurm` (default local). */
+  executor: "local" | "slurm";
+  /** `--executor-config FILE` (default configs/slurm.yaml when it exists). */
+  executorConfig: string | null;
   help: boolean;
 }
 
-const valueFlags = new Set(["--root", "--profile", "--set", "--only", "--until", "--jobs", "--seed", "--backend", "--format"]);
+const valueFlags = new Set(["--root", "--profile", "--set", "--only", "--until", "--jobs", "--seed", "--backend", "--format", "--executor", "--executor-config"]);
 const boolFlags = new Set(["--dry-run", "--keep-going", "--json", "--help", "-h", "--force", "--restart"]);
 
 /** Parses `argv` (subcommand first). */
 export function parseCliArgs(argv: string[]): CliArgs {
   const args: CliArgs = {
     command: argv[0] ?? "", pipeline: null, root: Deno.cwd(), profile: null, sets: [], force: false, restart: false,
-    dryRun: false, jobs: null, keepGoing: false, json: false, format: "mermaid", help: false,
+    dryRun: false, jobs: null, keepGoing: false, json: false, format: "mermaid", executor: "local", executorConfig: null, help: false,
   };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
@@ -79,6 +83,11 @@ export function parseCliArgs(argv: string[]): CliArgs {
       case "--only": (args.only ??= []).push(value); break;
       case "--until": (args.until ??= []).push(value); break;
       case "--backend": args.backend = value; break;
+      case "--executor":
+        if (value !== "local" && value !== "slurm") throw new UserError(`Cannot read --executor: expected local or slurm, got '${value}'`);
+        args.executor = value;
+        break;
+      case "--executor-config": args.executorConfig = value; break;
       case "--jobs": {
         const n = Number(value);
         if (!Number.isInteger(n) || n < 1) throw new UserError(`Cannot read --jobs: expected a positive whole number, got '${value}'`);
@@ -104,7 +113,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
 export const usage = `Usage:
   deno task pipeline <name> [--profile P] [--set k=v]… [--set step.k=v]… [--force[=step]] [--restart[=step]] [--only step]
                             [--until step] [--dry-run] [--jobs N] [--keep-going] [--json] [--seed N]
-                            [--backend auto|tensorflow|native|wasm|cpu] [--root DIR]
+                            [--backend auto|tensorflow|native|wasm|cpu] [--executor local|slurm]
+                            [--executor-config FILE] [--root DIR]
   deno task status <name> [--profile P] [--set k=v]… [--json] [--root DIR]   exit 1 when anything is stale
   deno task dag <name> [--format mermaid|dot] [--root DIR]
   deno task clean [--dry-run] [--json] [--root DIR]   drop what no run needs; --dry-run lists what and why
@@ -117,5 +127,8 @@ export const usage = `Usage:
   long step starts over instead of resuming (e.g. after it diverged).
   --only <step> runs just that step (its upstream must have cached outputs); --until <step> runs it and
   everything it needs. --set key=value applies to every step whose task has 'key'; --set step.key=value
-  to one step. Exit codes: 0 ok, 1 a step failed / something is stale (status), 2 invalid input, 130 interrupted.
+  to one step. A matrix step's name addresses all its variants (<step>__<field>-<value>…), a variant id one.
+  --executor slurm runs each ready step as a Slurm batch job (settings: configs/slurm.yaml or
+  --executor-config FILE; see lib/runner/slurm_executor.ts); --jobs then bounds jobs in flight.
+  Exit codes: 0 ok, 1 a step failed / something is stale (status), 2 invalid input, 130 interrupted.
 `;

@@ -20,8 +20,9 @@ import { exists, readJson } from "../util/fs.ts";
 import type { StepInput } from "../task.ts";
 import type { Plan, PlannedStep } from "./plan.ts";
 import type { Reporter } from "./reporter.ts";
-import { runStepProcess } from "./step_process.ts";
-import type { StepProblem } from "./step_protocol.ts";
+import { runStepProcess, type StepProcessOptions, type StepProcessResult } from "./step_process.ts";
+import type { StepJob, StepProblem } from "./step_protocol.ts";
+import type { StepPlace } from "./slurm_executor.ts";
 import { toFileUrl } from "./paths.ts";
 import { claimEntry, type Claim } from "./claim.ts";
 import { checkEntry, commitEntry, createTempDir, entryDir, linkStep, resumeDir, setAsideEntry, unlinkStep, type Manifest } from "./store.ts";
@@ -36,6 +37,8 @@ export interface StepOutcome {
   metrics: Record<string, unknown> | null;
   /** Why a failed or skipped step has no output (recorded in the lock file with its kind). */
   failure?: StepProblem;
+  /** Where the step ran, when not in a local process (`--executor slurm`: job id, node, state). */
+  place?: StepPlace;
 }
 
 
@@ -49,6 +52,8 @@ export interface ExecuteOptions {
   reporter: Reporter;
   /** Aborted on SIGINT/SIGTERM. */
   signal: AbortSignal;
+  /** Runs one step (default: a local child process; `slurm_executor.ts` submits a job instead). */
+  runStep?: (job: StepJob, options: StepProcessOptions) => Promise<StepProcessResult & { place?: StepPlace }>;
 }
 
 async function readMetrics(dir: string): Promise<Record<string, unknown> | null> {
@@ -219,7 +224,7 @@ async function produce(plan: Plan, step: PlannedStep, options: ExecuteOptions, s
     const input: StepInput = { id: n, task: up.task.name, dir: entryDir(root, up.fingerprint) };
     return up.spec.matrix ? { ...input, group: up.spec.group, matrix: up.spec.matrix } : input;
   });
-  const result = await runStepProcess({
+  const result: StepProcessResult & { place?: StepPlace } = await (options.runStep ?? runStepProcess)({
     root,
     pipeline: pipeline.name,
     stepId: step.id,
@@ -249,7 +254,7 @@ async function produce(plan: Plan, step: PlannedStep, options: ExecuteOptions, s
     await unlinkStep(root, pipeline.name, step.id);
     const failure = { ...result.failure, message: result.failure.message + await savedStateHint(resume, step.id) };
     reporter.stepEnd(step.id, "failed", seconds, failure.message);
-    return { status: "failed", started: startedAt.toISOString(), seconds, manifest: null, metrics: null, failure };
+    return { status: "failed", started: startedAt.toISOString(), seconds, manifest: null, metrics: null, failure, place: result.place };
   }
   try {
     // A forced run replaces the entry it planned against, and only that one (see store.ts).
@@ -260,7 +265,7 @@ async function produce(plan: Plan, step: PlannedStep, options: ExecuteOptions, s
     const dir = entryDir(root, step.fingerprint);
     const metrics = await readMetrics(dir);
     reporter.stepEnd(step.id, "ran", seconds, await summary(dir, metrics));
-    return { status: "ran", started: startedAt.toISOString(), seconds, manifest, metrics };
+    return { status: "ran", started: startedAt.toISOString(), seconds, manifest, metrics, place: result.place };
   } catch (e) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     const message = `Cannot store the output of step ${step.id}: ${(e as Error).message}`;

@@ -18,7 +18,8 @@
  *       "output": "outputs/.cache/<fingerprint>  (null unless ran/cached)",
  *       "files": ["metrics.json", "step.log"],
  *       "metrics": { "...": "the step's metrics.json, when it wrote one" },
- *       "failure": { "kind": "task", "message": "(failed/skipped only)" }
+ *       "failure": { "kind": "task", "message": "(failed/skipped only)" },
+ *       "place": { "executor": "slurm", "job_id": "42", "node": "n1", "state": "COMPLETED", "reason": "None", "restarts": 0 }
  *     } } }
  * ```
  * `runtime.backend` is null when no step of the run uses tensors. Steps outside a `--only` /
@@ -41,6 +42,7 @@
 import { join } from "node:path";
 import type { FingerprintFields } from "./fingerprint.ts";
 import type { StepProblem } from "./step_protocol.ts";
+import type { StepPlace } from "./slurm_executor.ts";
 import { pipelineOutDir } from "./paths.ts";
 import { readJson, writeJsonAtomic, exists } from "../util/fs.ts";
 
@@ -60,6 +62,8 @@ export interface LockStep {
   metrics: Record<string, unknown> | null;
   /** Why a failed or skipped step has no output. */
   failure?: StepProblem;
+  /** Where it ran when not in a local process: `{ executor: "slurm", job_id, node, state, reason, restarts }`. */
+  place?: StepPlace;
 }
 
 /** The whole lock file. */
@@ -114,6 +118,7 @@ export interface LockOutcome {
   manifest: { files: Record<string, unknown> } | null;
   metrics: Record<string, unknown> | null;
   failure?: StepProblem;
+  place?: StepPlace;
 }
 
 /** The lock file of a finished run: per step its fields, status, timings, metrics and failure. */
@@ -134,6 +139,7 @@ export function buildLockFile(plan: LockPlan, outcomes: Record<string, LockOutco
       metrics: o.metrics,
     };
     if (o.failure) entry.failure = o.failure;
+    if (o.place) entry.place = o.place;
     steps[id] = entry;
   }
   const usesTensors = plan.order.some((id) => plan.steps[id].task.usesTensors);

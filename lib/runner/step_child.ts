@@ -2,7 +2,8 @@
  * Entry point of a step's child process (`deno run … step_child.ts`): reads the job from stdin,
  * builds the task context, runs the task and reports the result on stdout (see
  * `step_protocol.ts`). It exits as soon as its stdin closes, so a killed runner leaves no orphan
- * writing into the store.
+ * writing into the store. As a Slurm batch job it reads the job from `--job-file` instead and
+ * stops on SIGTERM (see `slurm_executor.ts`).
  *
  * @example
  * ```ts
@@ -79,17 +80,36 @@ function findInput(inputs: StepInput[], name: string): StepInput {
   throw new Error(`Cannot find input '${name}': expected exactly one upstream step with that task or id, found ${matches.length} (inputs: ${have})`);
 }
 
-async function main(): Promise<void> {
+/**
+ * The job and its cancellation: from stdin (a local child: "abort" cancels politely, end of input
+ * means the runner is gone), or with `--job-file <path>` from a file (a batch job on a cluster
+ * node: SIGTERM, which `scancel` and a time limit send, cancels politely; the output folder is
+ * emptied first, since a requeued job starts again in the folder of its earlier attempt).
+ */
+async function readJob(controller: AbortController): Promise<StepJob> {
+  const fileFlag = Deno.args.indexOf("--job-file");
+  if (fileFlag >= 0) {
+    const job = JSON.parse(await Deno.readTextFile(Deno.args[fileFlag + 1])) as StepJob;
+    Deno.addSignalListener("SIGTERM", () => controller.abort(new Error("step cancelled (SIGTERM: scancel, time limit or preemption)")));
+    if (job.phase !== "afterRun") {
+      await Deno.remove(job.outDir, { recursive: true }).catch(() => {});
+      await Deno.mkdir(job.outDir, { recursive: true });
+    }
+    return job;
+  }
   const lines = stdinLines();
   const first = await lines.next();
   if (first.done) Deno.exit(3);
-  const job = JSON.parse(first.value) as StepJob;
-  const controller = new AbortController();
-  // Keep reading stdin: "abort" cancels politely; end of input means the runner is gone.
   (async () => {
     for await (const line of lines) if (line.trim() === "abort") controller.abort(new Error("step aborted by the runner"));
     Deno.exit(137);
   })();
+  return JSON.parse(first.value) as StepJob;
+}
+
+async function main(): Promise<void> {
+  const controller = new AbortController();
+  const job = await readJob(controller);
 
   const log = makeLogger(job.phase === "afterRun" ? null : join(job.outDir, "step.log"));
   const format = (args: unknown[]) => args.map((a) => (typeof a === "string" ? a : Deno.inspect(a))).join(" ");
