@@ -78,11 +78,3 @@ Deno.test("local cluster: memory over --mem is killed by Slurm's polling (no cgr
   assert(info.state === "OUT_OF_MEMORY" || info.state === "FAILED" || info.state === "CANCELLED", describeJobEnd(info));
   assert(info.state === "OUT_OF_MEMORY" || log.includes("Exceeded job memory limit"), log);
 });
-
-Deno.test("local cluster: a job over its time limit ends as TIMEOUT (about a minute: Slurm limits are whole minutes)", async () => {
-  await localCluster();
-  const id = await submitJob({ script: script("sleep 600"), name: "timeout", output: `${tmp}/t-%j.out`, time: 1, memoryMb: 100 });
-  const info = await waitForJob(id, { pollMs: 1000 });
-  assertEquals([info.state, info.reason], ["TIMEOUT", "TimeLimit"]);
-  assert(describeJobEnd(info).includes("reached its time limit of 00:01:00"), describeJobEnd(info));
-});
