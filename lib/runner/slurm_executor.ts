@@ -218,6 +218,7 @@ export function slurmStepRunner(settings: SlurmSettings, hooks: { onSubmitted?: 
     let info: JobInfo | null = null;
     let lastKey = "";
     let cancelled = false;
+    let restarts = 0;
     const pollMs = settings.poll_seconds * 1000;
     for (;;) {
       if (options.signal?.aborted && !cancelled) {
@@ -229,6 +230,10 @@ export function slurmStepRunner(settings: SlurmSettings, hooks: { onSubmitted?: 
       await pump();
       if (info) {
         const key = `${info.state}|${info.restarts}`;
+        if (info.restarts > restarts) {
+          restarts = info.restarts;
+          result = null; // the earlier attempt's result does not count
+        }
         if (key !== lastKey) {
           if (info.state === "RUNNING") options.onMessage({ type: "log", level: "info", message: `Slurm job ${jobId} running on ${info.nodes}${info.restarts ? ` (restart ${info.restarts})` : ""}` });
           else if (info.state === "REQUEUED" || (info.restarts > 0 && info.state === "PENDING")) {
@@ -249,7 +254,8 @@ export function slurmStepRunner(settings: SlurmSettings, hooks: { onSubmitted?: 
     const place: StepPlace = { executor: "slurm", job_id: jobId, node: final.nodes, state: final.state, reason: final.reason, restarts: final.restarts };
     const got = result as StepProcessResult | null;
     if (final.state === "COMPLETED" && got?.ok) return { ok: true, place };
-    if (got && !got.ok) {
+    // The step's own failure, unless Slurm ended the job (time limit, memory, cancel, preemption, node).
+    if (got && !got.ok && (final.state === "FAILED" || final.state === "COMPLETED")) {
       return { ok: false, failure: { ...got.failure, message: `${got.failure.message} (Slurm job ${jobId} ${final.state}${final.nodes ? ` on ${final.nodes}` : ""})` }, place };
     }
     const slurmLines = stderrTail.filter((l) => /slurmstepd|CANCELLED|memory|TIME LIMIT|error/i.test(l)).slice(-3).join(" | ");

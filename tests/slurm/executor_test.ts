@@ -104,8 +104,8 @@ Deno.test("slurm executor: a failing job's error reaches the runner with Slurm's
   const r = await runCli(root, ["pipeline", "fails", ...slurmArgs]);
   assertEquals(r.code, 1, r.stdout + r.stderr);
   const lock = await readLock(root, "fails");
-  assert(/fake failure in x \(Slurm job \d+ FAILED on /.test(lock.steps.a.error), lock.steps.a.error);
-  assertEquals(lock.steps.a.place.state, "FAILED");
+  assert(/fake failure in x \(Slurm job \d+ FAILED on /.test(lock.steps.a.failure.message), lock.steps.a.failure.message);
+  assertEquals([lock.steps.a.place.state, lock.steps.a.failure.kind], ["FAILED", "task"]);
   assert(r.stdout.includes("fake failure in x"), r.stdout);
 });
 
@@ -153,6 +153,12 @@ Deno.test("slurm executor: a requeued training job resumes from its saved state 
   await requeueJob(id);
   // Slurm holds a requeued batch job back (BeginTime about two minutes on); release it now.
   await eventually(async () => (await jobInfo(id))?.state === "PENDING" ? true : undefined, 30_000, "the requeued job to be pending");
+  // …once the node has cleaned up the first attempt (a job started earlier is killed: "credential revoked").
+  await eventually(async () => {
+    const out = await new Deno.Command("sinfo", { args: ["-h", "-N", "-o", "%T"], stdout: "piped" }).output();
+    return new TextDecoder().decode(out.stdout).trim() === "idle" ? true : undefined;
+  }, 60_000, "the node to be idle");
+  await new Promise((r) => setTimeout(r, 2000));
   await new Deno.Command("scontrol", { args: ["update", `JobId=${id}`, "StartTime=now"] }).output();
   const status = await child.output();
   const stdout = new TextDecoder().decode(status.stdout);
@@ -189,5 +195,6 @@ Deno.test("slurm executor: a step over its time limit is reported as TIMEOUT (ab
   assertEquals(r.code, 1, r.stdout + r.stderr);
   const lock = await readLock(root, "held");
   assertEquals([lock.steps.h.place.state, lock.steps.h.place.reason], ["TIMEOUT", "TimeLimit"]);
-  assert(/Slurm job \d+ TIMEOUT on \S+: reached its time limit of 00:01:00/.test(lock.steps.h.error) || lock.steps.h.error.includes("SIGTERM"), lock.steps.h.error);
+  assert(/^Slurm job \d+ TIMEOUT on \S+: reached its time limit of 00:01:00 \(reason TimeLimit\)/.test(lock.steps.h.failure.message), lock.steps.h.failure.message);
+  assertEquals(lock.steps.h.failure.kind, "crashed");
 });
