@@ -62,6 +62,14 @@ export interface TaskContext<C> {
    * Throws a clear error when there is none or more than one.
    */
   input(task: string): StepInput;
+  /** The upstream inputs whose output holds `file` (a path inside it), in `needs` order. */
+  inputsWith(file: string): StepInput[];
+  /**
+   * The one upstream input whose output holds `file`; when there is none or several, an error
+   * "`what`: expected exactly one upstream step with `file`, found N (inputs: …)" plus `hint`
+   * when there is none.
+   */
+  inputWith(file: string, what: string, hint?: string): StepInput;
   /** A fresh, empty directory; becomes the step's cached output only if `run` resolves. */
   outDir: string;
   /**
@@ -150,4 +158,35 @@ export interface AfterRunContext<C> {
 /** Identity helper that gives `run` a typed `ctx.config`. */
 export function defineTask<S extends z.ZodType>(definition: TaskDefinition<S>): TaskDefinition<S> {
   return definition;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The {@link TaskContext.inputsWith} and {@link TaskContext.inputWith} methods over `inputs`
+ * (for whoever builds a context: the runner, test rigs).
+ *
+ * @example
+ * ```ts ignore
+ * const ctx = { inputs, ...fileLookups(inputs), … };
+ * const checkpoint = ctx.inputWith("checkpoint.safetensors", "Cannot find the network");
+ * ```
+ */
+export function fileLookups(inputs: StepInput[]): Pick<TaskContext<unknown>, "inputsWith" | "inputWith"> {
+  const inputsWith = (file: string) => inputs.filter((i) => isFile(`${i.dir}/${file}`));
+  return {
+    inputsWith,
+    inputWith(file: string, what: string, hint?: string): StepInput {
+      const found = inputsWith(file);
+      if (found.length === 1) return found[0];
+      const names = inputs.map((i) => `${i.id} (${i.task})`).join(", ") || "none";
+      throw new Error(`${what}: expected exactly one upstream step with ${file}, found ${found.length} (inputs: ${names})${found.length === 0 && hint ? `; ${hint}` : ""}`);
+    },
+  };
 }

@@ -18,7 +18,7 @@
 import { z } from "zod";
 import { join } from "node:path";
 import { defineTask } from "../lib/task.ts";
-import { exists, writeFileAtomic } from "../lib/util/fs.ts";
+import { writeFileAtomic } from "../lib/util/fs.ts";
 import { readSafetensors } from "../lib/util/safetensors.ts";
 import { basinGridPng, basinOrder, disconnectivityFigure, graphFromBasins } from "../lib/plot/basins.ts";
 import { BASINS_FILE, readBasinsFile } from "../lib/artifacts/basins_file.ts";
@@ -39,17 +39,12 @@ export default defineTask({
   }),
   async run(ctx) {
     const c = ctx.config;
-    const withBasins = [];
-    for (const input of ctx.inputs) if (await exists(join(input.dir, c.basins_file))) withBasins.push(input);
-    if (withBasins.length !== 1) {
-      throw new Error(`Cannot plot basins: expected exactly one upstream step with ${c.basins_file}, found ${withBasins.length} (inputs: ${ctx.inputs.map((i) => i.id).join(", ") || "none"})`);
-    }
-    const basinsPath = join(withBasins[0].dir, c.basins_file);
+    const withBasins = ctx.inputWith(c.basins_file, "Cannot plot basins");
+    const basinsPath = join(withBasins.dir, c.basins_file);
     const basins = await readBasinsFile(basinsPath);
     let minima: { data: Float32Array; height: number; width: number; channels: number } | undefined;
-    for (const input of ctx.inputs) {
+    for (const input of ctx.inputsWith(c.minima_file)) {
       const path = join(input.dir, c.minima_file);
-      if (!(await exists(path))) continue;
       const tensor = (await readSafetensors(path)).tensors[c.minima_tensor];
       if (!tensor) throw new Error(`Cannot plot basins: '${path}' has no tensor '${c.minima_tensor}'`);
       if (tensor.shape.length !== 4 || tensor.shape[0] !== basins.energies.length) {
@@ -60,7 +55,7 @@ export default defineTask({
     }
     if (!minima) ctx.log.warn(`No ${c.minima_file} upstream: drawing the graph without minimum images`);
     const graph = await graphFromBasins(basins, minima);
-    await writeFigure(ctx.outDir, "disconnectivity", disconnectivityFigure({ ...graph, title: `${withBasins[0].id}: disconnectivity graph` }), { scale: c.png_scale });
+    await writeFigure(ctx.outDir, "disconnectivity", disconnectivityFigure({ ...graph, title: `${withBasins.id}: disconnectivity graph` }), { scale: c.png_scale });
     if (minima) {
       for (const [i, basin] of basins.basins.entries()) {
         await writeFileAtomic(join(ctx.outDir, `basin-${basin.id ?? i}.png`), await basinGridPng(minima.data, minima, basinOrder(basin), c.image_scale));
@@ -70,7 +65,7 @@ export default defineTask({
     const spectrum = basins.autoAlpha;
     const drawSpectrum = spectrum !== null && spectrum !== undefined && spectrum.curve.length > 0;
     if (drawSpectrum) {
-      await writeFigure(ctx.outDir, "alpha-spectrum", alphaSpectrumFigure(spectrum, { title: withBasins[0].id }), { scale: c.png_scale });
+      await writeFigure(ctx.outDir, "alpha-spectrum", alphaSpectrumFigure(spectrum, { title: withBasins.id }), { scale: c.png_scale });
       const counts = spectrumCounts(spectrum);
       ctx.log.info(`alpha-spectrum: ${counts.pairs} calibration pairs (${counts.neverConnected} never connected, ${counts.travelLimited} travel-limited), chosen α·T = ${spectrum.pull.toPrecision(3)}`);
     } else {

@@ -15,7 +15,6 @@
 import { z } from "zod";
 import { join } from "node:path";
 import { defineTask } from "../lib/task.ts";
-import { exists } from "../lib/util/fs.ts";
 import { computeCorrelations, diagnosticsFigure } from "../lib/plot/diagnostics.ts";
 import { METRICS_LOG_FILE, readTrainingSeries } from "../lib/artifacts/metrics_log.ts";
 import { writeFigure } from "../lib/plot/render.ts";
@@ -33,11 +32,7 @@ export default defineTask({
     png_scale: z.number().positive().default(2),
   }),
   async run(ctx) {
-    const sources = [];
-    for (const input of ctx.inputs) {
-      const path = join(input.dir, METRICS_LOG_FILE);
-      if (await exists(path)) sources.push({ input, path });
-    }
+    const sources = ctx.inputsWith(METRICS_LOG_FILE).map((input) => ({ input, path: join(input.dir, METRICS_LOG_FILE) }));
     if (sources.length === 0) {
       throw new Error(`Cannot plot diagnostics: no upstream step wrote metrics.jsonl (inputs: ${ctx.inputs.map((i) => i.id).join(", ") || "none"})`);
     }

@@ -35,11 +35,7 @@ export default defineTask({
     progress: z.boolean().default(true),
   }),
   async run(ctx) {
-    const sources = [];
-    for (const input of ctx.inputs) {
-      const path = join(input.dir, ctx.config.file);
-      if (await exists(path)) sources.push({ input, path });
-    }
+    const sources = ctx.inputsWith(ctx.config.file).map((input) => ({ input, path: join(input.dir, ctx.config.file) }));
     if (sources.length === 0) throw new Error(`Cannot plot landscapes: no upstream step wrote ${ctx.config.file} (inputs: ${ctx.inputs.map((i) => i.id).join(", ") || "none"})`);
     const title = (data: LandscapeGrids) =>
       data.kl_true_ebm === undefined || data.kl_true_kde === undefined ? "" : `: KL(true‖EBM) ${data.kl_true_ebm.toFixed(3)}, KL(true‖KDE) ${data.kl_true_kde.toFixed(3)}`;

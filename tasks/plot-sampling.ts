@@ -28,11 +28,7 @@ export default defineTask({
     png_scale: z.number().positive().default(2),
   }),
   async run(ctx) {
-    const sources = [];
-    for (const input of ctx.inputs) {
-      const path = join(input.dir, ctx.config.file);
-      if (await exists(path)) sources.push({ input, path });
-    }
+    const sources = ctx.inputsWith(ctx.config.file).map((input) => ({ input, path: join(input.dir, ctx.config.file) }));
     if (sources.length === 0) throw new Error(`Cannot plot sampling paths: no upstream step wrote ${ctx.config.file} (inputs: ${ctx.inputs.map((i) => i.id).join(", ") || "none"})`);
     const metrics: Record<string, number> = {};
     for (const { input, path } of sources) {

@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import type { StepInput, TaskContext } from "../lib/task.ts";
+import { fileLookups, type StepInput, type TaskContext } from "../lib/task.ts";
 import { createPool, type WorkerPool } from "../lib/pool/pool.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
 
@@ -61,6 +61,7 @@ export async function makeTestContext<C>(config: C, options: TestContextOptions 
   result.ctx = {
     config,
     inputs,
+    ...fileLookups(inputs),
     input(task: string): StepInput {
       const found = inputs.filter((i) => i.task === task || i.id === task);
       if (found.length !== 1) throw new Error(`Cannot find input '${task}': expected exactly one, got ${found.length}`);

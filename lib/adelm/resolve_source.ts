@@ -17,17 +17,13 @@ import type { EnergySource } from "./energy_source.ts";
 import { CHECKPOINT_FILE as CHECKPOINT } from "../artifacts/checkpoint.ts";
 
 /** The source with checkpoint path and backend filled in; analytic sources are returned as is. */
-export async function resolveEnergySource(source: EnergySource, ctx: Pick<TaskContext<unknown>, "inputs" | "backend">): Promise<EnergySource> {
+export async function resolveEnergySource(source: EnergySource, ctx: Pick<TaskContext<unknown>, "inputWith" | "backend">): Promise<EnergySource> {
   if (source.kind !== "checkpoint") return source;
   const backend = source.backend || ctx.backend;
   if (source.path) {
     if (!(await exists(source.path))) throw new Error(`Cannot read config 'energy.path': no file at '${source.path}'`);
     return { ...source, backend };
   }
-  const found = [];
-  for (const input of ctx.inputs) if (await exists(join(input.dir, CHECKPOINT))) found.push(input);
-  if (found.length !== 1) {
-    throw new Error(`Cannot find the network for 'energy.kind' checkpoint: set 'energy.path' or depend on exactly one training step (found ${found.length} inputs with ${CHECKPOINT})`);
-  }
-  return { ...source, path: join(found[0].dir, CHECKPOINT), backend };
+  const found = ctx.inputWith(CHECKPOINT, "Cannot find the network for 'energy.kind' checkpoint", "set 'energy.path' or depend on a training step");
+  return { ...source, path: join(found.dir, CHECKPOINT), backend };
 }

@@ -104,17 +104,7 @@ export async function loadHybridNetwork(path: string): Promise<{ mlp: MlpClassif
 }
 
 /** The one upstream step with `model.safetensors`: its path and step id; clear errors for none or several. */
-export function findHybridModelInput(ctx: { inputs: { id: string; task: string; dir: string }[] }): { path: string; id: string } {
-  const found = ctx.inputs.filter((i) => {
-    try {
-      return Deno.statSync(`${i.dir}/${HYBRID_MODEL_FILE}`).isFile;
-    } catch {
-      return false;
-    }
-  });
-  if (found.length !== 1) {
-    const names = ctx.inputs.map((i) => `${i.id} (${i.task})`).join(", ") || "none";
-    throw new Error(`Cannot find the model to evaluate: expected exactly one upstream step with ${HYBRID_MODEL_FILE}, found ${found.length} (inputs: ${names})`);
-  }
-  return { path: `${found[0].dir}/${HYBRID_MODEL_FILE}`, id: found[0].id };
+export function findHybridModelInput(ctx: { inputWith(file: string, what: string): { id: string; dir: string } }): { path: string; id: string } {
+  const found = ctx.inputWith(HYBRID_MODEL_FILE, "Cannot find the model to evaluate");
+  return { path: `${found.dir}/${HYBRID_MODEL_FILE}`, id: found.id };
 }

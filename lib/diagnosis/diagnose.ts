@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import type { Logger, StepInput } from "../task.ts";
+import { fileLookups, type Logger, type StepInput } from "../task.ts";
 import { exists, readJson } from "../util/fs.ts";
 import { readSafetensors } from "../util/safetensors.ts";
 import { METRICS_LOG_FILE, readTrainingSeries } from "../artifacts/metrics_log.ts";
@@ -37,7 +37,7 @@ async function imageSampling(trainInput: StepInput, longrunInput: StepInput, inp
   const states = (await readSafetensors(statesPath)).tensors.states;
   const path = `${trainInput.dir}/${CHECKPOINT_FILE}`;
   const checkpoint = await readCheckpoint(path);
-  const dataset = await readImageDataset(findDatasetInput({ inputs }));
+  const dataset = await readImageDataset(findDatasetInput(fileLookups(inputs)));
   const net = createNet(checkpoint.shape.net_type, checkpoint.shape, 0);
   try {
     net.loadStateDict(checkpoint.stateDict, `'${path}'`);

@@ -13,7 +13,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { Logger, StepInput, TaskContext, TaskDefinition } from "../task.ts";
+import { fileLookups, type Logger, type StepInput, type TaskContext, type TaskDefinition } from "../task.ts";
 import { createPool } from "../pool/pool.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
 import { initBackend } from "./backend_bridge.ts";
@@ -157,6 +157,7 @@ async function main(): Promise<void> {
       config: job.config,
       inputs: job.inputs,
       input: (name) => findInput(job.inputs, name),
+      ...fileLookups(job.inputs),
       outDir: job.outDir,
       resumeDir: job.resumeDir,
       pipeline: job.pipeline,

@@ -70,16 +70,8 @@ async function initialStates(ctx: TaskContext<SamplingConfig>, rng: Random): Pro
       return gatherRows(data.images, h * w * ch, distinctIndices(rng, c.batch_size, n));
     }
     case "bank": {
-      const found = ctx.inputs.filter((i) => {
-        try {
-          return Deno.statSync(`${i.dir}/${BANK_FILE}`).isFile;
-        } catch {
-          return false;
-        }
-      });
-      if (found.length !== 1) throw new Error(`Cannot start chains from the bank: expected exactly one upstream step with ${BANK_FILE}, found ${found.length}`);
       const rowSize = c.im_sz * c.im_sz * c.im_ch;
-      const bank = await readBankFile(`${found[0].dir}/${BANK_FILE}`, rowSize);
+      const bank = await readBankFile(`${ctx.inputWith(BANK_FILE, "Cannot start chains from the bank").dir}/${BANK_FILE}`, rowSize);
       return gatherRows(bank.states, rowSize, distinctIndices(rng, c.batch_size, bank.states.length / rowSize));
     }
   }

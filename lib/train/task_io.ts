@@ -11,6 +11,7 @@
  */
 import type { TaskContext } from "../task.ts";
 import { DATASET_FILE } from "../data/dataset_file.ts";
+import { CHECKPOINT_FILE } from "../artifacts/checkpoint.ts";
 import { type LoopOptions, type LoopSummary, runTrainingLoop, type TrainingProblem } from "./loop.ts";
 
 function hasFile(path: string): boolean {
@@ -22,27 +23,17 @@ function hasFile(path: string): boolean {
 }
 
 /** Path of `data.safetensors` of the one upstream input that has it; clear errors for none or several. */
-export function findDatasetInput(ctx: Pick<TaskContext<unknown>, "inputs">): string {
-  const found = ctx.inputs.filter((i) => hasFile(`${i.dir}/${DATASET_FILE}`));
-  if (found.length === 0) {
-    const names = ctx.inputs.map((i) => `${i.id} (${i.task})`).join(", ") || "none";
-    throw new Error(`Cannot find the training images: no upstream step wrote ${DATASET_FILE} (inputs: ${names}); add a dataset step such as fashion-mnist to 'needs'`);
-  }
-  if (found.length > 1) throw new Error(`Cannot choose the training images: several inputs have ${DATASET_FILE} (${found.map((i) => i.id).join(", ")})`);
-  return `${found[0].dir}/${DATASET_FILE}`;
+export function findDatasetInput(ctx: Pick<TaskContext<unknown>, "inputWith">): string {
+  return `${ctx.inputWith(DATASET_FILE, "Cannot find the training images", "add a dataset step such as fashion-mnist to 'needs'").dir}/${DATASET_FILE}`;
 }
 
 /** Path of the checkpoint to sample from: `configPath` if given, else the one upstream input with `checkpoint.safetensors`. */
-export function findCheckpoint(ctx: Pick<TaskContext<unknown>, "inputs">, configPath: string | undefined): string {
+export function findCheckpoint(ctx: Pick<TaskContext<unknown>, "inputWith">, configPath: string | undefined): string {
   if (configPath) {
     if (!hasFile(configPath)) throw new Error(`Cannot read config 'net_weight_path': no file at '${configPath}'`);
     return configPath;
   }
-  const found = ctx.inputs.filter((i) => hasFile(`${i.dir}/checkpoint.safetensors`));
-  if (found.length !== 1) {
-    throw new Error(`Cannot find the network to sample from: set 'net_weight_path' or depend on exactly one training step (found ${found.length} inputs with checkpoint.safetensors)`);
-  }
-  return `${found[0].dir}/checkpoint.safetensors`;
+  return `${ctx.inputWith(CHECKPOINT_FILE, "Cannot find the network to sample from", "set 'net_weight_path' or depend on a training step").dir}/${CHECKPOINT_FILE}`;
 }
 
 /** The schedule part of the loop options, which differs between the image and toy tasks. */

@@ -66,7 +66,7 @@ Deno.test("adelm tasks: a checkpoint energy without a training input fails namin
   const missing = await makeTestContext(metastableSearch.config.parse({ energy: { kind: "checkpoint" }, state_shape: [4], execution: { mode: "serial" } }), { seed: 1 });
   const bad = await makeTestContext(metastableSearch.config.parse({ energy: { kind: "checkpoint", path: "/nonexistent.safetensors" }, state_shape: [4] }), { seed: 1 });
   try {
-    await assertThrowsAsync(() => metastableSearch.run(missing.ctx), "'energy.path'", "found 0 inputs");
+    await assertThrowsAsync(() => metastableSearch.run(missing.ctx), "'energy.path'", "with checkpoint.safetensors, found 0");
     await assertThrowsAsync(() => metastableSearch.run(bad.ctx), "Cannot read config 'energy.path'", "/nonexistent.safetensors");
   } finally {
     await missing.dispose();
