@@ -33,6 +33,8 @@ export default defineTask({
     png_scale: z.number().positive().default(2),
     /** Also draw the landscapes training logged every `log_viz_freq` iterations. */
     progress: z.boolean().default(true),
+    /** Name of the sampler the third column's KDE comes from (VERA: "Generator"). */
+    kde_label: z.string().min(1).default("Short-run"),
   }),
   async run(ctx) {
     const sources = ctx.inputsWith(ctx.config.file).map((input) => ({ input, path: join(input.dir, ctx.config.file) }));
@@ -42,7 +44,7 @@ export default defineTask({
     let progressFigures = 0;
     for (const { input, path } of sources) {
       const data = await readLandscapeFile(path);
-      const figure = await landscapeFigure({ ...data, yUp: ctx.config.y_up, title: `${input.id}: toy landscape${title(data)}` });
+      const figure = await landscapeFigure({ ...data, yUp: ctx.config.y_up, kdeLabel: ctx.config.kde_label, title: `${input.id}: toy landscape${title(data)}` });
       await writeFigure(ctx.outDir, sources.length === 1 ? "landscape" : `landscape-${input.id}`, figure, { scale: ctx.config.png_scale });
       const progressDir = join(input.dir, "landscapes");
       if (!ctx.config.progress || !(await exists(progressDir))) continue;
@@ -50,7 +52,7 @@ export default defineTask({
       for (const name of files) {
         const step = await readLandscapeFile(join(progressDir, name));
         const iteration = step.iteration === undefined ? "" : ` iteration ${step.iteration}`;
-        const progress = await landscapeFigure({ ...step, yUp: ctx.config.y_up, title: `${input.id}${iteration}${title(step)}` });
+        const progress = await landscapeFigure({ ...step, yUp: ctx.config.y_up, kdeLabel: ctx.config.kde_label, title: `${input.id}${iteration}${title(step)}` });
         await writeFigure(join(ctx.outDir, "progress", input.id), name.replace(/\.json$/, ""), progress, { scale: ctx.config.png_scale });
         progressFigures++;
       }

@@ -24,6 +24,7 @@
  * @module
  */
 import type { NetType, StateDict } from "../nets/net.ts";
+import { ARCHITECTURES } from "../nets/architectures.ts";
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from "../util/safetensors.ts";
 import { readPth } from "../util/pth.ts";
 import { writeFileAtomic } from "../util/fs.ts";
@@ -33,7 +34,7 @@ export const CHECKPOINT_FILE = "checkpoint.safetensors";
 /** The file name of a training step's persistent bank. */
 export const BANK_FILE = "bank.safetensors";
 
-const NET_TYPES: readonly NetType[] = ["toy", "vanilla", "nonlocal"];
+const NET_TYPES: readonly NetType[] = Object.keys(ARCHITECTURES) as NetType[];
 /** The toy net's input dimension, which it is built with as `n_c`. */
 const TOY_INPUT_DIM = 2;
 
@@ -153,7 +154,7 @@ function prefixed(tensors: Record<string, NamedTensor>, prefix: string, source: 
 function netShape(metadata: Record<string, string>, expected: Partial<NetShape>, source: string, label: string): NetShape {
   const recorded = metadata.net_type;
   if (recorded !== undefined && !NET_TYPES.includes(recorded as NetType)) {
-    throw new Error(`Cannot read ${source}: metadata field 'net_type' must be toy, vanilla or nonlocal, got '${recorded}'`);
+    throw new Error(`Cannot read ${source}: metadata field 'net_type' must be one of ${NET_TYPES.join(", ")}, got '${recorded}'`);
   }
   const pick = <K extends keyof NetShape>(field: K, parse: (s: string) => NetShape[K]): NetShape[K] => {
     const fromFile = metadata[field] === undefined ? undefined : parse(metadata[field]);

@@ -22,6 +22,8 @@ import { writeFileAtomic } from "../util/fs.ts";
 
 /** File name of a point set inside a step's output directory. */
 export const POINT_SET_FILE = "points.safetensors";
+/** File name of a sampler's points (a point set too; VERA's generator, persistent chains). */
+export const SAMPLES_FILE = "samples.safetensors";
 
 /** A point set in memory. */
 export interface PointSet {

@@ -34,6 +34,8 @@ export interface LandscapeData {
   title?: string;
   /** Default true: y grows upwards. */
   yUp?: boolean;
+  /** Name of the sampler whose KDE `kdeDensity` is (default "Short-run"; e.g. "Generator"). */
+  kdeLabel?: string;
 }
 
 /** The paper's floor inside the log, so zero density draws as log(1e-10) ≈ −23. */
@@ -49,7 +51,8 @@ export async function landscapeFigure(data: LandscapeData): Promise<Figure> {
   const { resolution: r, extent: m } = data;
   if (!Number.isInteger(r) || r < 2) throw new Error(`Cannot plot the landscape: expected 'resolution' to be a whole number ≥ 2, got ${r}`);
   if (!(m > 0)) throw new Error(`Cannot plot the landscape: expected 'extent' to be positive, got ${m}`);
-  const columns = ([["trueDensity", "True"], ["ebmDensity", "EBM"], ["kdeDensity", "Short-run"]] as const)
+  const kdeName = data.kdeLabel ?? "Short-run";
+  const columns = ([["trueDensity", "True"], ["ebmDensity", "EBM"], ["kdeDensity", kdeName]] as const)
     .filter(([key]) => data[key] !== undefined)
     .map(([key, name]) => ({ key, name, values: data[key]! }));
   if (columns.length === 0) throw new Error("Cannot plot the landscape: no density given (trueDensity, ebmDensity or kdeDensity)");
@@ -63,8 +66,8 @@ export async function landscapeFigure(data: LandscapeData): Promise<Figure> {
     heatmapFigure({ values, rows: r, cols: r, x: range, y: range, yUp: data.yUp ?? true, valueLabel: label });
   const top: Panel[] = [], bottom: Panel[] = [];
   for (const c of columns) {
-    const density = c.name === "Short-run" ? "Short-run KDE" : `${c.name} density`;
-    const log = c.name === "Short-run" ? "Short-run log-KDE" : `${c.name} log-density`;
+    const density = c.key === "kdeDensity" ? `${c.name} KDE` : `${c.name} density`;
+    const log = c.key === "kdeDensity" ? `${c.name} log-KDE` : `${c.name} log-density`;
     top.push({ title: density, figure: await make(c.values, "density") });
     bottom.push({ title: log, figure: await make(logDensity(c.values), "log-density") });
   }

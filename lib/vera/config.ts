@@ -18,8 +18,8 @@ const positive = () => z.number().positive();
 const nonNegative = () => z.number().nonnegative();
 const count = () => z.number().int().positive();
 
-/** The seed's VERA knobs with its defaults. */
-export const VeraKnobs = z.strictObject({
+/** The fields of {@link VeraKnobs}, for configs that add their own (`z.strictObject({ ...VERA_KNOBS, … })`). */
+export const VERA_KNOBS = {
   /** EBM learning rate (Adam). */
   lr: positive().default(1e-3),
   /** Generator learning rate (Adam). */
@@ -73,7 +73,16 @@ export const VeraKnobs = z.strictObject({
   /** (ours, the seed's hard-coded values) initial σ and σ_post. */
   init_sigma: positive().default(0.01),
   init_post_sigma: positive().default(0.1),
-}).refine((c) => c.min_sigma <= c.max_sigma, { message: "min_sigma must not exceed max_sigma", path: ["min_sigma"] });
+};
+
+/** The check every config with the VERA knobs carries. */
+export const sigmaRange: [(c: { min_sigma: number; max_sigma: number }) => boolean, { message: string; path: string[] }] = [
+  (c) => c.min_sigma <= c.max_sigma,
+  { message: "min_sigma must not exceed max_sigma", path: ["min_sigma"] },
+];
+
+/** The seed's VERA knobs with its defaults. */
+export const VeraKnobs = z.strictObject(VERA_KNOBS).refine(...sigmaRange);
 export type VeraKnobs = z.output<typeof VeraKnobs>;
 
 /**
