@@ -168,8 +168,32 @@ function nonlocal(size: NetSize): Architecture {
   };
 }
 
-/** Network types: the paper's three, and VERA's small MLP (`mlp`, n_c inputs, n_f hidden). */
-export type NetType = "toy" | "vanilla" | "nonlocal" | "mlp";
+/**
+ * The FCE seed's 2-D EBM (SPEC §5): energy U(x) = f(x) + c, so log p(x) = −f(x) − c, with f an
+ * MLP 2→n_f→n_f→1 (LeakyReLU 0.2; the seed's n_f is 128) and c a learnable log-normaliser
+ * initialised to 1. Keys and layouts are the seed's state_dict: `f.0`, `f.2`, `f.4` linears, `c` [1].
+ */
+function fce(size: NetSize): Architecture {
+  const { n_f } = size;
+  return {
+    params: [
+      ...linearSpec("f.0", 2, n_f),
+      ...linearSpec("f.2", n_f, n_f),
+      ...linearSpec("f.4", n_f, 1),
+      { key: "c", torchShape: [1], layout: "vector", init: { kind: "constant", value: 1 } },
+    ],
+    inputShape: [2],
+    energy(p, x) {
+      const w = (k: string) => p[`${k}.weight`] as tf.Tensor2D, b = (k: string) => p[`${k}.bias`] as tf.Tensor1D;
+      let h = denseLeakyRelu(x as tf.Tensor2D, w("f.0"), b("f.0"), 0.2);
+      h = denseLeakyRelu(h, w("f.2"), b("f.2"), 0.2);
+      return tf.add(tf.reshape(dense(h, w("f.4"), b("f.4")), [-1]), p.c) as tf.Tensor1D;
+    },
+  };
+}
+
+/** Network types: the paper's three, VERA's small MLP (`mlp`, n_c inputs, n_f hidden) and the FCE seed's 2-D EBM (`fce`). */
+export type NetType = "toy" | "vanilla" | "nonlocal" | "mlp" | "fce";
 
 /** Architecture factories by type. */
-export const ARCHITECTURES: Record<NetType, (size: NetSize) => Architecture> = { toy, vanilla, nonlocal, mlp };
+export const ARCHITECTURES: Record<NetType, (size: NetSize) => Architecture> = { toy, vanilla, nonlocal, mlp, fce };

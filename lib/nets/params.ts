@@ -24,8 +24,12 @@ export interface ParamSpec {
   /** Shape in PyTorch's layout. */
   torchShape: number[];
   layout: ParamLayout;
-  /** PyTorch default init U(±1/√fanIn), or zeros (the non-local block's W). */
-  init: { kind: "uniform"; fanIn: number } | { kind: "zeros" } | { kind: "ones" };
+  /**
+   * PyTorch default init U(±1/√fanIn); zeros (the non-local block's W, Glow's last coupling
+   * layer); ones; a constant (the FCE EBM's log-normaliser c = 1, ActNorm's scale = 1); or a
+   * random orthogonal matrix (Glow's invertible 1×1, the Q of a QR of a standard normal matrix).
+   */
+  init: { kind: "uniform"; fanIn: number } | { kind: "zeros" } | { kind: "ones" } | { kind: "constant"; value: number } | { kind: "orthogonal" };
 }
 
 /**
@@ -168,6 +172,25 @@ export function toTorch(spec: ParamSpec, internal: Float32Array): Float32Array {
   return out;
 }
 
+/** Q of a Gram–Schmidt QR of a standard normal square matrix (row-major), drawn from `rng`. */
+function orthogonal(shape: number[], rng: Random): Float32Array {
+  const d = shape[0];
+  if (shape.length !== 2 || shape[1] !== d) throw new Error(`Cannot draw an orthogonal init: expected a square shape, got [${shape}]`);
+  const a = Array.from(rng.normalArray(d * d), Number);
+  const q = new Float64Array(d * d);
+  for (let j = 0; j < d; j++) {
+    const v = Array.from({ length: d }, (_, i) => a[i * d + j]);
+    for (let k = 0; k < j; k++) {
+      let dot = 0;
+      for (let i = 0; i < d; i++) dot += q[i * d + k] * a[i * d + j];
+      for (let i = 0; i < d; i++) v[i] -= dot * q[i * d + k];
+    }
+    const norm = Math.hypot(...v);
+    for (let i = 0; i < d; i++) q[i * d + j] = v[i] / norm;
+  }
+  return Float32Array.from(q);
+}
+
 /**
  * PyTorch's default init in PyTorch layout, drawn from `rng` in key order: weights
  * kaiming_uniform(a=√5) = U(±√(6/((1+5)·fanIn))) = U(±1/√fanIn); biases U(±1/√fanIn).
@@ -181,6 +204,8 @@ export function initTorchValues(spec: ParamSpec, rng: Random): Float32Array {
   const n = size(spec.torchShape);
   if (spec.init.kind === "zeros") return new Float32Array(n);
   if (spec.init.kind === "ones") return new Float32Array(n).fill(1);
+  if (spec.init.kind === "constant") return new Float32Array(n).fill(spec.init.value);
+  if (spec.init.kind === "orthogonal") return orthogonal(spec.torchShape, rng);
   const bound = 1 / Math.sqrt(spec.init.fanIn);
   return rng.uniformArray(n, -bound, bound);
 }
