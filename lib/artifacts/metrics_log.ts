@@ -57,13 +57,17 @@ export function parseMetricsJsonl(text: string, source = "metrics.jsonl"): Itera
   return out;
 }
 
-/** An append-only metrics.jsonl with its records kept in memory (for the final summary). */
-export class MetricsLog {
-  readonly records: IterationRecord[];
+/**
+ * An append-only metrics.jsonl with its records kept in memory (for the final summary). Records
+ * default to {@link IterationRecord}; another training task passes its own record type and the
+ * parser of its owner module (e.g. `train-fce`'s `lib/train/fce_files.ts`).
+ */
+export class MetricsLog<R extends { iter: number } = IterationRecord> {
+  readonly records: R[];
   #file: Deno.FsFile;
   #encoder = new TextEncoder();
 
-  private constructor(records: IterationRecord[], file: Deno.FsFile) {
+  private constructor(records: R[], file: Deno.FsFile) {
     this.records = records;
     this.#file = file;
   }
@@ -72,14 +76,18 @@ export class MetricsLog {
    * Opens `path`, keeping the records of iterations 1..`keepThrough` already there (a resumed
    * run) and dropping the rest. Throws when iterations are missing before `keepThrough`.
    */
-  static async open(path: string, keepThrough: number): Promise<MetricsLog> {
-    let records: IterationRecord[] = [];
+  static async open<R extends { iter: number } = IterationRecord>(
+    path: string,
+    keepThrough: number,
+    parse: (text: string, source: string) => R[] = parseMetricsJsonl as unknown as (text: string, source: string) => R[],
+  ): Promise<MetricsLog<R>> {
+    let records: R[] = [];
     if (keepThrough > 0) {
       const text = await Deno.readTextFile(path).catch((e) => {
         if (e instanceof Deno.errors.NotFound) return "";
         throw e;
       });
-      records = parseMetricsJsonl(text, path).filter((r) => r.iter <= keepThrough);
+      records = parse(text, path).filter((r) => r.iter <= keepThrough);
       for (let i = 0; i < keepThrough; i++) {
         if (records[i]?.iter !== i + 1) {
           throw new Error(`Cannot resume from '${path}': expected records of iterations 1..${keepThrough}, iteration ${i + 1} is missing`);
@@ -89,11 +97,11 @@ export class MetricsLog {
     const body = records.map((r) => JSON.stringify(r) + "\n").join("");
     await Deno.writeTextFile(path, body);
     const file = await Deno.open(path, { append: true });
-    return new MetricsLog(records, file);
+    return new MetricsLog<R>(records, file);
   }
 
   /** Appends one record (written through immediately). */
-  append(record: IterationRecord): void {
+  append(record: R): void {
     this.records.push(record);
     const bytes = this.#encoder.encode(JSON.stringify(record) + "\n");
     let written = 0;

@@ -37,6 +37,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { ParamSpec } from "../nets/params.ts";
+import { logSigmoid } from "../nets/ops.ts";
 import type { NamedTensor } from "../util/safetensors.ts";
 import { Random } from "../util/random.ts";
 import { createParams, f32Buffer, Flow, type FlowLayer, linearSpecs } from "./flow.ts";
@@ -116,8 +117,8 @@ class Invertible1x1 implements FlowLayer {
     const a = tf.reshape(this.w, [4]);
     const e = (i: number) => tf.slice(a, [i], [1]);
     const det = tf.sub(tf.mul(e(0), e(3)), tf.mul(e(1), e(2)));
-    // W = [[a, b], [c, d]] → W⁻¹ = [[d, −b], [−c, a]]/det.
-    const inv = tf.reshape(tf.div(tf.mul(tf.gather(a, [3, 1, 2, 0]), tf.tensor1d([1, -1, -1, 1])), det), [2, 2]) as tf.Tensor2D;
+    // W = [[a, b], [c, d]] → W⁻¹ = [[d, −b], [−c, a]]/det (slices and concat: their gradients run on every backend).
+    const inv = tf.reshape(tf.div(tf.concat([e(3), tf.neg(e(1)), tf.neg(e(2)), e(0)]), det), [2, 2]) as tf.Tensor2D;
     return { det, inv };
   }
 
@@ -163,7 +164,7 @@ class AffineCoupling implements FlowLayer {
     h = tf.mul(lin(h, "fc3"), tf.exp(p("log_scale_factor")));
     const [t, raw] = tf.split(h, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
     const pre = tf.add(raw, 2);
-    return { t, logS: tf.logSigmoid(pre) as tf.Tensor2D, s: tf.sigmoid(pre) as tf.Tensor2D };
+    return { t, logS: logSigmoid(pre) as tf.Tensor2D, s: tf.sigmoid(pre) as tf.Tensor2D };
   }
 
   forward(x: tf.Tensor2D) {

@@ -121,3 +121,19 @@ export function denseLeakyRelu(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, s
 export function maxPool2(x: tf.Tensor4D): tf.Tensor4D {
   return tf.maxPool(x, 2, 2, "valid");
 }
+
+/**
+ * log σ(x) = −softplus(−x), stable for any x. Not `tf.logSigmoid`: its gradient closes over the
+ * input tensor instead of saving it, so inside `tf.variableGrads` it reads a disposed tensor
+ * ("Cannot read properties of undefined (reading 'backend')").
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { logSigmoid } from "./ops.ts";
+ * const y = logSigmoid(tf.tensor1d([0, 100, -100])); // [−0.693, 0, −100]
+ * ```
+ */
+export function logSigmoid<T extends tf.Tensor>(x: T): T {
+  return tf.neg(tf.softplus(tf.neg(x)));
+}

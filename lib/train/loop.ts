@@ -178,7 +178,7 @@ export async function runTrainingLoop(problem: TrainingProblem, o: LoopOptions):
 }
 
 /** Moves every entry of `from` into `to` (rename; copy across file systems). */
-async function moveContents(from: string, to: string): Promise<void> {
+export async function moveContents(from: string, to: string): Promise<void> {
   await Deno.mkdir(to, { recursive: true });
   for await (const entry of Deno.readDir(from)) {
     const src = `${from}/${entry.name}`, dst = `${to}/${entry.name}`;
