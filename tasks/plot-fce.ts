@@ -1,6 +1,6 @@
 /**
  * Task `plot-fce`: the figures of flow contrastive estimation from the upstream `train-fce` steps
- * (their `densities.safetensors` and `metrics.jsonl`, formats in `lib/train/fce_files.ts`) and
+ * (their `densities.safetensors` and `metrics.jsonl`, formats in `lib/artifacts/fce_files.ts`) and
  * `toy-2d` steps (`points.safetensors`): per training run `density-<step>.svg/.png` (data, flow
  * density, EBM density, as in the seed's figure; the data are the point set whose `dataset`
  * matches the run's), and `curves.svg/.png` (−V, accuracy, and `mse_logp` where recorded).
@@ -14,9 +14,8 @@
  */
 import { z } from "zod";
 import { defineTask } from "../lib/task.ts";
-import { exists } from "../lib/util/fs.ts";
 import { POINT_SET_FILE, readPointSet } from "../lib/data/point_set_file.ts";
-import { FCE_DENSITIES_FILE, FCE_METRICS_FILE, readFceDensities, readFceMetrics } from "../lib/train/fce_files.ts";
+import { FCE_DENSITIES_FILE, FCE_METRICS_FILE, readFceDensities, readFceMetrics } from "../lib/artifacts/fce_files.ts";
 import { fceCurvesFigure, fceDensityFigure, type FceRun, histogram2d } from "../lib/plot/fce.ts";
 import { writeFigure } from "../lib/plot/render.ts";
 
@@ -33,15 +32,12 @@ export default defineTask({
   }),
   async run(ctx) {
     const pointSets = new Map<string, Float32Array>();
-    for (const input of ctx.inputs) {
-      if (await exists(`${input.dir}/${POINT_SET_FILE}`)) {
-        const set = await readPointSet(`${input.dir}/${POINT_SET_FILE}`);
-        pointSets.set(set.dataset, set.points);
-      }
+    for (const input of ctx.inputsWith(POINT_SET_FILE)) {
+      const set = await readPointSet(`${input.dir}/${POINT_SET_FILE}`);
+      pointSets.set(set.dataset, set.points);
     }
     const runs: FceRun[] = [];
-    for (const input of ctx.inputs) {
-      if (!(await exists(`${input.dir}/${FCE_DENSITIES_FILE}`))) continue;
+    for (const input of ctx.inputsWith(FCE_DENSITIES_FILE)) {
       const d = await readFceDensities(`${input.dir}/${FCE_DENSITIES_FILE}`);
       const points = pointSets.get(d.metadata.dataset);
       if (!points) throw new Error(`Cannot plot '${input.id}': no upstream point set of dataset '${d.metadata.dataset}' (add its toy-2d step to 'needs')`);

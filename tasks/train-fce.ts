@@ -7,7 +7,7 @@
  * sample of `eval_samples` points, every `eval_freq` steps. Resumable after a kill like
  * `train-ebm`; stops with a clear error on a non-finite value.
  *
- * Outputs (formats in `lib/train/fce_files.ts`): `metrics.jsonl` (per step), `metrics.json`
+ * Outputs (formats in `lib/artifacts/fce_files.ts`): `metrics.jsonl` (per step), `metrics.json`
  * (summary: mean −V and accuracy over the last `summary_fraction` of the steps, final and
  * minimum `mse_logp`, timing), `ebm.safetensors` and `flow.safetensors` (the seed's
  * state_dict keys, PyTorch layouts), `densities.safetensors` (log p and log q on the figure grid).
@@ -24,7 +24,7 @@
 import { defineTask } from "../lib/task.ts";
 import { TrainFceConfig } from "../lib/train/fce_config.ts";
 import { runFceTraining } from "../lib/train/fce.ts";
-import { findPointSetInput, readPointSet } from "../lib/data/point_set_file.ts";
+import { POINT_SET_FILE, readPointSet } from "../lib/data/point_set_file.ts";
 
 export default defineTask({
   name: "train-fce",
@@ -32,7 +32,7 @@ export default defineTask({
   config: TrainFceConfig,
   usesTensors: true,
   async run(ctx) {
-    const path = findPointSetInput(ctx.inputs);
+    const path = `${ctx.inputWith(POINT_SET_FILE, "Cannot find the training points", "add a toy-2d step to 'needs'").dir}/${POINT_SET_FILE}`;
     const set = await readPointSet(path);
     if (set.dim !== 2) throw new Error(`Cannot train FCE on '${path}': expected 2-D points, got ${set.dim}-D`);
     ctx.log.info(`FCE with ${ctx.config.flow} on ${set.count} points of ${set.dataset} from ${path}`);

@@ -60,7 +60,7 @@ export function parseMetricsJsonl(text: string, source = "metrics.jsonl"): Itera
 /**
  * An append-only metrics.jsonl with its records kept in memory (for the final summary). Records
  * default to {@link IterationRecord}; another training task passes its own record type and the
- * parser of its owner module (e.g. `train-fce`'s `lib/train/fce_files.ts`).
+ * parser of its owner module (e.g. `train-fce`'s `lib/artifacts/fce_files.ts`).
  */
 export class MetricsLog<R extends { iter: number } = IterationRecord> {
   readonly records: R[];

@@ -19,6 +19,7 @@
  */
 import { decodeSafetensors, encodeSafetensors } from "../util/safetensors.ts";
 import { writeFileAtomic } from "../util/fs.ts";
+import { fileLookups, type StepInput } from "../task.ts";
 
 /** File name of a point set inside a step's output directory. */
 export const POINT_SET_FILE = "points.safetensors";
@@ -77,20 +78,11 @@ export async function readPointSet(path: string): Promise<StoredPointSet> {
   return { points: t.data as Float32Array, dim, count, dataset: metadata.dataset, metadata };
 }
 
-/** Path of `points.safetensors` of the one upstream input that has it; clear errors for none or several. */
-export function findPointSetInput(inputs: readonly { id: string; task: string; dir: string }[]): string {
-  const has = (dir: string) => {
-    try {
-      return Deno.statSync(`${dir}/${POINT_SET_FILE}`).isFile;
-    } catch {
-      return false;
-    }
-  };
-  const found = inputs.filter((i) => has(i.dir));
-  if (found.length === 0) {
-    const names = inputs.map((i) => `${i.id} (${i.task})`).join(", ") || "none";
-    throw new Error(`Cannot find the training points: no upstream step wrote ${POINT_SET_FILE} (inputs: ${names}); add a toy-2d step to 'needs'`);
-  }
-  if (found.length > 1) throw new Error(`Cannot choose the training points: several inputs have ${POINT_SET_FILE} (${found.map((i) => i.id).join(", ")})`);
-  return `${found[0].dir}/${POINT_SET_FILE}`;
+/**
+ * Path of `points.safetensors` of the one upstream input that has it (the task context's
+ * `inputWith` lookup, for callers holding only the inputs); errors for none or several.
+ */
+export function findPointSetInput(inputs: StepInput[]): string {
+  const input = fileLookups(inputs).inputWith(POINT_SET_FILE, "Cannot find the training points", "add a toy-2d step to 'needs'");
+  return `${input.dir}/${POINT_SET_FILE}`;
 }

@@ -4,7 +4,7 @@
  * [−m, m]²; and training curves of −V (with the chance level log 4), accuracy (with the
  * threshold) and, for 8gaussians runs, `mse_logp` on a log axis.
  *
- * Grids follow `lib/train/fce_files.ts`: row-major, row index = y, column index = x, both ascending.
+ * Grids follow `lib/artifacts/fce_files.ts`: row-major, row index = y, column index = x, both ascending.
  *
  * @example
  * ```ts
@@ -20,7 +20,7 @@ import * as Plot from "@observablehq/plot";
 import { composePanels, swatchLegend } from "./compose.ts";
 import { heatmapFigure } from "./heatmap.ts";
 import { type Figure, plotToSvg } from "./render.ts";
-import type { FceRecord } from "../train/fce_files.ts";
+import type { FceRecord } from "../artifacts/fce_files.ts";
 
 const PANEL = { width: 420, height: 240 };
 const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78"];

@@ -41,11 +41,11 @@ import type { Logger, Progress } from "../task.ts";
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from "../util/safetensors.ts";
 import { exists, writeFileAtomic } from "../util/fs.ts";
 import { streamFor } from "./streams.ts";
-import { MetricsLog } from "./metrics_log.ts";
+import { MetricsLog } from "../artifacts/metrics_log.ts";
 import { moveContents, STATE_FILE, TrainingDivergedError } from "./loop.ts";
 import { stateDictTensors, tensorsToStateDict } from "./model.ts";
 import type { TrainFceConfig } from "./fce_config.ts";
-import { FCE_DENSITIES_FILE, FCE_EBM_FILE, FCE_FLOW_FILE, FCE_METRICS_FILE, type FceRecord, parseFceMetrics, summarizeFce, writeFceDensities } from "./fce_files.ts";
+import { FCE_DENSITIES_FILE, FCE_EBM_FILE, FCE_FLOW_FILE, FCE_METRICS_FILE, type FceRecord, parseFceMetrics, summarizeFce, writeFceDensities } from "../artifacts/fce_files.ts";
 
 /**
  * V and the accuracy from the four log-densities ([B] or [B, 1] each). V uses

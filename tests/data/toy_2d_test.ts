@@ -85,7 +85,7 @@ Deno.test("point-set file: round trip, and errors naming the file and field", as
     } catch (e) {
       message = String(e);
     }
-    assert(message.includes("no upstream step wrote points.safetensors (inputs: b (x))"), message);
+    assert(message.includes("Cannot find the training points: expected exactly one upstream step with points.safetensors, found 0 (inputs: b (x)); add a toy-2d step"), message);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

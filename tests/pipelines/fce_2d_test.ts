@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { assert, assertEquals } from "../assert.ts";
 import { makePlan, type Plan } from "../../lib/runner/plan.ts";
 import { readSafetensors } from "../../lib/util/safetensors.ts";
-import { readFceDensities, readFceMetrics } from "../../lib/train/fce_files.ts";
+import { readFceDensities, readFceMetrics } from "../../lib/artifacts/fce_files.ts";
 import { FCE_DATASETS } from "../../lib/data/toy_2d.ts";
 import plotFce from "../../tasks/plot-fce.ts";
 import { makeTestContext } from "../task_context.ts";

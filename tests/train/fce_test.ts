@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/tensor/backend.ts";
 import { createFceModels, FceTrainer, fceValue, nextModel, runFceTraining } from "../../lib/train/fce.ts";
 import { TrainFceConfig } from "../../lib/train/fce_config.ts";
-import { readFceMetrics } from "../../lib/train/fce_files.ts";
+import { readFceMetrics } from "../../lib/artifacts/fce_files.ts";
 import { sampleToy2d } from "../../lib/data/toy_2d.ts";
 import { Random } from "../../lib/util/random.ts";
 import { assert, assertClose, assertEquals, assertThrowsAsync } from "../assert.ts";
