@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+import { relative } from "node:path";
 import { z } from "zod";
 import { defineTask } from "../lib/task.ts";
 import { writeReportFromInputs, writeReportFromLock } from "../lib/plot/report.ts";
@@ -45,6 +46,6 @@ export default defineTask({
   async afterRun(ctx) {
     if (ctx.config.pipeline !== null && ctx.config.pipeline !== ctx.pipeline) return;
     const path = await writeReportFromLock(ctx.root, ctx.pipeline, ctx.config.title ?? undefined);
-    ctx.log.info(`report: ${path}`);
+    ctx.log.info(`rebuilt ${relative(ctx.root, path)} from the lock file`);
   },
 });
