@@ -244,16 +244,8 @@ function retiredName(kind: "replaced" | "damaged", fingerprint: string, id: stri
   return `${kind}-${fingerprint}-${sha256Hex(id).slice(0, 16)}`;
 }
 
-/**
- * Renames the entry of `fingerprint` to `<kind>-<fingerprint>-<hash of id>` if it is the entry
- * with insert id `id`. The destination name depends only on `id` and stays a non-empty directory
- * until `clean`, so of all processes that retire the same entry exactly one rename succeeds, and
- * an entry published later (another id) can never be moved by a stale request: its rename hits
- * the existing destination and fails. Returns the new name, or null when someone else already
- * retired it (or it is gone).
- */
-async function retireEntry(root: string, fingerprint: string, id: string, kind: "replaced" | "damaged"): Promise<string | null> {
-  const name = retiredName(kind, fingerprint, id);
+/** Renames the entry of `fingerprint` to `name` in the store; null when it is gone or `name` exists (someone else moved it first). */
+async function moveEntry(root: string, fingerprint: string, name: string): Promise<string | null> {
   try {
     await Deno.rename(entryDir(root, fingerprint), join(storeDir(root), name));
     return name;
@@ -264,20 +256,25 @@ async function retireEntry(root: string, fingerprint: string, id: string, kind: 
 }
 
 /**
+ * Renames the entry of `fingerprint` to `<kind>-<fingerprint>-<hash of id>` if it is the entry
+ * with insert id `id`. The destination name depends only on `id` and stays a non-empty directory
+ * until `clean`, so of all processes that retire the same entry exactly one rename succeeds, and
+ * an entry published later (another id) can never be moved by a stale request: its rename hits
+ * the existing destination and fails. Returns the new name, or null when someone else already
+ * retired it (or it is gone).
+ */
+function retireEntry(root: string, fingerprint: string, id: string, kind: "replaced" | "damaged"): Promise<string | null> {
+  return moveEntry(root, fingerprint, retiredName(kind, fingerprint, id));
+}
+
+/**
  * Moves a damaged entry to `damaged-<fingerprint>-<tag>/` so the next run rebuilds it; does
  * nothing when the entry now carries another id than `id` (someone already replaced it) or is
  * gone. `id` null (an unreadable manifest) moves whatever is there. Returns the new name, or null.
  */
-export async function setAsideEntry(root: string, fingerprint: string, id: string | null): Promise<string | null> {
-  if (id !== null) return await retireEntry(root, fingerprint, id, "damaged");
-  const name = `damaged-${fingerprint}-${crypto.randomUUID().slice(0, 16)}`;
-  try {
-    await Deno.rename(entryDir(root, fingerprint), join(storeDir(root), name));
-    return name;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound || isNotEmpty(e)) return null;
-    throw e;
-  }
+export function setAsideEntry(root: string, fingerprint: string, id: string | null): Promise<string | null> {
+  if (id !== null) return retireEntry(root, fingerprint, id, "damaged");
+  return moveEntry(root, fingerprint, `damaged-${fingerprint}-${crypto.randomUUID().slice(0, 16)}`);
 }
 
 /** Deletes a replaced entry's files but keeps its directory with the manifest: the tombstone that makes retiring it once-only. */
