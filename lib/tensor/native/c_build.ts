@@ -23,6 +23,9 @@ import { readEnv } from "../../util/env.ts";
 /** The fused dense Langevin chain's source (part of every tensor step's fingerprint through this URL). */
 export const DENSE_NET_SOURCE: URL = new URL("./c/dense_net.c", import.meta.url);
 
+/** The thin-layer input gradient's source (see `kernels/thin_conv.ts`). */
+export const THIN_CONV_SOURCE: URL = new URL("./c/thin_conv.c", import.meta.url);
+
 /** The env var naming the build cache directory. */
 export const BUILD_DIR_ENV = "EBM_NATIVE_BUILD_DIR";
 

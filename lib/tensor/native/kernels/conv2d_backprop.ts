@@ -23,6 +23,7 @@ import { ABI } from "../abi.ts";
 import { type Dnnl, type Plan, singlePrimitivePlan } from "../dnnl.ts";
 import { float32Values, mustFloat32, type NativeContext, type Present, FALL_BACK } from "./context.ts";
 import { convFlops, type ConvGeometry, convGeometry, geometryKey } from "./conv_geometry.ts";
+import { thinInputGrad } from "./thin_conv.ts";
 
 function dims(values: number[]): BigInt64Array {
   return new BigInt64Array(values.map(BigInt));
@@ -159,9 +160,11 @@ export function makeConv2DBackpropInput(ctx: NativeContext): KernelFunc {
       false,
       backend_util.convertConv2DDataFormat(attrs.dataFormat),
     );
+    const dx = ctx.output(size(info.inShape));
+    // Thin stride-1 layers (VanillaNet's first): the project's C kernel.
+    if (thinInputGrad(info, mustFloat32(backend, dy, "dy"), mustFloat32(backend, filter, "filter"), dx)) return backend.makeTensorInfo(info.inShape, "float32", dx);
     const g = convGeometry(info);
     const plan = ctx.plan(`Conv2DBackpropInput|${geometryKey(g)}`, () => buildBackpropInput(ctx, g));
-    const dx = ctx.output(size(info.inShape));
     // The filter's dataId names its (immutable) values: its reorder is reused while it is unchanged.
     plan.run([mustFloat32(backend, dy, "dy"), mustFloat32(backend, filter, "filter"), dx], [undefined, filter.dataId]);
     return backend.makeTensorInfo(info.inShape, "float32", dx);
