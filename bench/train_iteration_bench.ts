@@ -9,10 +9,12 @@
  * | `fashion-cpu` | Fashion cpu profile: VanillaNet n_c 1, n_f 16, batch 32, L 100, uniform init, Adam |
  * | `paper-image` | cifar10_nonconvergent: VanillaNet n_c 3, n_f 32, batch 100, L 150, uniform init, Adam |
  *
- * The toy scale also runs the per-step sampler (`EBM_FUSED_DENSE=0`, the path before the fused
- * chain kernel) in the same process. Rounds alternate ours and PyTorch so that a change in the
- * machine's load hits both; the summary is the median over all timed iterations of each, and
- * the load average is printed before and after (on a shared machine compare ratios).
+ * The toy scale also runs the per-op dense path (`EBM_FUSED_DENSE=0`: the per-step sampler and
+ * tfjs's gradient tape, the path before the fused dense kernels) in the same process. Rounds
+ * alternate ours and PyTorch so that a change in the machine's load hits both; the summary is the
+ * median over all timed iterations of each, as wall time and as CPU time of the process (with one
+ * thread, CPU time is the work done, which a loaded machine does not inflate the way it inflates
+ * wall time), and the load average is printed before and after.
  *
  * Run: `deno run -A bench/train_iteration_bench.ts [--scales toy,fashion-cpu,paper-image]
  * [--rounds 2] [--iters N] [--threads 2] [--backend native]`. `--threads` sets both
@@ -20,6 +22,7 @@
  * @module
  */
 import { loadavg } from "node:os";
+import process from "node:process";
 import { parse as parseYaml } from "yaml";
 import { backendInfo, initBackend } from "../lib/tensor/backend.ts";
 import { ToyTrainingProblem } from "../lib/train/toy_problem.ts";
@@ -31,13 +34,22 @@ import { FUSED_DENSE_ENV } from "../lib/ebm/fused_dense.ts";
 import { benchFlags, flag, median, positiveIntFlag, runMain } from "./cli_args.ts";
 
 const USAGE = "Usage: deno run -A bench/train_iteration_bench.ts [--scales toy,fashion-cpu,paper-image] [--rounds 2] [--iters N] [--threads 2] [--backend native]";
-const SCALES = ["toy", "fashion-cpu", "paper-image"] as const;
-type Scale = typeof SCALES[number];
+/** The bench's scales. */
+export const SCALES = ["toy", "fashion-cpu", "paper-image"] as const;
+/** One of {@link SCALES}. */
+export type Scale = typeof SCALES[number];
+/** Batch size, values per state and Langevin steps of each scale. */
+export const SCALE_SHAPES: Record<Scale, { batch: number; perImage: number; steps: number }> = {
+  toy: { batch: 100, perImage: 2, steps: 100 },
+  "fashion-cpu": { batch: 32, perImage: 32 * 32, steps: 100 },
+  "paper-image": { batch: 100, perImage: 32 * 32 * 3, steps: 150 },
+};
 const DEFAULT_ITERS: Record<Scale, number> = { toy: 20, "fashion-cpu": 3, "paper-image": 2 };
 
 type Problem = { iterate(iter: number, lr: number): Promise<unknown> };
 
-function makeProblem(scale: Scale): Problem {
+/** A training problem of `scale`'s recipe (random images stand in for the data: content does not change the cost). */
+export function makeProblem(scale: Scale): Problem {
   if (scale === "toy") {
     const yaml = parseYaml(Deno.readTextFileSync(new URL("../configs/gmm_nonconvergent.yaml", import.meta.url))) as Record<string, unknown>;
     // The KDE pool is only used for landscapes, which iterations do not draw.
@@ -52,19 +64,24 @@ function makeProblem(scale: Scale): Problem {
   return new ImageTrainingProblem(config, { images: new Random(1).uniformArray(count * 32 * 32 * n_c, -1, 1), shape: [count, 32, 32, n_c] }, 1);
 }
 
-/** Seconds of each of `iters` iterations after one warm-up (plans and the C kernel are built on first use). */
-async function timeOurs(problem: Problem, iters: number, first: number): Promise<number[]> {
+/** Wall and CPU (process) seconds of each iteration. */
+type Timings = { wall: number[]; cpu: number[] };
+
+/** Timings of `iters` iterations after one warm-up (plans and the C kernels are built on first use). */
+async function timeOurs(problem: Problem, iters: number, first: number): Promise<Timings> {
   await problem.iterate(first, 1e-4);
-  const out: number[] = [];
+  const out: Timings = { wall: [], cpu: [] };
   for (let i = 1; i <= iters; i++) {
-    const start = performance.now();
+    const start = performance.now(), cpu = process.cpuUsage();
     await problem.iterate(first + i, 1e-4);
-    out.push((performance.now() - start) / 1000);
+    const used = process.cpuUsage(cpu);
+    out.wall.push((performance.now() - start) / 1000);
+    out.cpu.push((used.user + used.system) / 1e6);
   }
   return out;
 }
 
-async function timeTorch(scale: Scale, iters: number, threads: number): Promise<number[] | null> {
+async function timeTorch(scale: Scale, iters: number, threads: number): Promise<Timings | null> {
   const python = "/usr/bin/python3";
   try {
     const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stdout: "null", stderr: "null" }).output();
@@ -75,11 +92,14 @@ async function timeTorch(scale: Scale, iters: number, threads: number): Promise<
   const script = new URL("./train_iteration_bench.py", import.meta.url).pathname;
   const out = await new Deno.Command(python, { args: [script, "--scale", scale, "--iters", String(iters), "--threads", String(threads)], stdout: "piped", stderr: "piped" }).output();
   if (!out.success) throw new Error(`Cannot run the PyTorch reference (${script}): ${new TextDecoder().decode(out.stderr).trim().split("\n").pop()}`);
-  return (JSON.parse(new TextDecoder().decode(out.stdout)) as { seconds: number[] }).seconds;
+  const parsed = JSON.parse(new TextDecoder().decode(out.stdout)) as { seconds: number[]; cpu_seconds: number[] };
+  return { wall: parsed.seconds, cpu: parsed.cpu_seconds };
 }
 
+/** Runs `fn` with the fused dense kernels on where available (env unset) or off (`EBM_FUSED_DENSE=0`). */
 function withFused<T>(on: boolean, fn: () => Promise<T>): Promise<T> {
-  Deno.env.set(FUSED_DENSE_ENV, on ? "1" : "0");
+  if (on) Deno.env.delete(FUSED_DENSE_ENV);
+  else Deno.env.set(FUSED_DENSE_ENV, "0");
   return fn().finally(() => Deno.env.delete(FUSED_DENSE_ENV));
 }
 
@@ -97,28 +117,41 @@ async function main(): Promise<void> {
   const info = backendInfo();
   console.log(`backend ${info.name}, ${threads} thread(s) for ours and PyTorch, ${rounds} round(s); load average before: ${load()}`);
   const rows: string[] = [];
+  const merge = (into: Timings, t: Timings) => {
+    into.wall.push(...t.wall);
+    into.cpu.push(...t.cpu);
+  };
+  const both = (t: Timings) => `${fmt(median(t.wall))} (CPU ${fmt(median(t.cpu))})`;
   for (const scale of scales) {
     const iters = positiveIntFlag("iters", DEFAULT_ITERS[scale]);
     const problem = makeProblem(scale);
-    const ours: number[] = [], perStep: number[] = [], torch: number[] = [];
+    const ours: Timings = { wall: [], cpu: [] }, perOp: Timings = { wall: [], cpu: [] }, torch: Timings = { wall: [], cpu: [] };
     let next = 1;
     for (let r = 0; r < rounds; r++) {
-      ours.push(...await withFused(true, () => timeOurs(problem, iters, next)));
+      const o = await withFused(true, () => timeOurs(problem, iters, next));
+      merge(ours, o);
       next += iters + 1;
+      let line = `${scale} round ${r + 1}: ours ${both(o)}`;
       if (scale === "toy") {
-        perStep.push(...await withFused(false, () => timeOurs(problem, iters, next)));
+        const p = await withFused(false, () => timeOurs(problem, iters, next));
+        merge(perOp, p);
         next += iters + 1;
+        line += `, per-op dense path ${both(p)}`;
       }
       const t = await timeTorch(scale, iters, threads);
-      if (t) torch.push(...t);
-      console.log(`${scale} round ${r + 1}: ours ${fmt(median(ours.slice(-iters)))}` + (perStep.length ? `, per-step sampler ${fmt(median(perStep.slice(-iters)))}` : "") +
-        (t ? `, PyTorch ${fmt(median(t))}` : ", PyTorch unavailable") + ` (load ${load()})`);
+      if (t) merge(torch, t);
+      console.log(`${line}, ${t ? `PyTorch ${both(t)}` : "PyTorch unavailable"} (load ${load()})`);
     }
-    const o = median(ours), p = torch.length ? median(torch) : NaN;
-    rows.push(`| ${scale} | ${fmt(o)} | ${perStep.length ? fmt(median(perStep)) : "—"} | ${torch.length ? fmt(p) : "—"} | ${torch.length ? (o / p).toFixed(2) + "×" : "—"} |` +
-      ` ${perStep.length ? (median(perStep) / o).toFixed(1) + "×" : "—"} |`);
+    const ratio = (a: number[], b: number[]) => (a.length && b.length ? `${(median(a) / median(b)).toFixed(2)}×` : "—");
+    rows.push(
+      `| ${scale} | ${both(ours)} | ${perOp.wall.length ? both(perOp) : "—"} | ${torch.wall.length ? both(torch) : "—"} | ` +
+        `${ratio(ours.wall, torch.wall)} | ${ratio(ours.cpu, torch.cpu)} | ${perOp.wall.length ? ratio(perOp.cpu, ours.cpu) : "—"} |`,
+    );
   }
-  console.log(`\n| scale | ours | ours, per-step sampler | PyTorch | ours / PyTorch | fused speed-up |\n|---|---|---|---|---|---|\n${rows.join("\n")}`);
+  console.log(
+    "\n| scale | ours (wall, CPU) | ours, per-op dense path | PyTorch | ours / PyTorch, wall | ours / PyTorch, CPU | fused speed-up, CPU |\n" +
+      `|---|---|---|---|---|---|---|\n${rows.join("\n")}`,
+  );
   console.log(`load average after: ${load()}`);
 }
 
