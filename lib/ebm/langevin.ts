@@ -152,7 +152,8 @@ export function shortRunLangevin(net: EnergyModel, x0: tf.Tensor, options: Sampl
   checkOptions("Langevin", options);
   // Dense nets (ToyNet) on a backend with the fused chain kernel: the whole chain in one call.
   const stack = x0.rank === 2 && x0.dtype === "float32" ? fusedChainStack(net) : null;
-  if (stack) return fusedShortRun(stack, x0, options);
+  const fused = stack ? fusedShortRun(stack, x0, options) : null;
+  if (fused) return fused;
   const every = options.recordEvery ?? 1;
   const records: StepRecord[] = [];
   let x = x0, normSum = 0;

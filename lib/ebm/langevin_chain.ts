@@ -20,7 +20,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DENSE_LANGEVIN_CHAIN } from "../tensor/kernels/kernel_names.ts";
 import type { DenseStack } from "../nets/net.ts";
-import { fusedDenseStack } from "./fused_dense.ts";
+import { fusedDenseStack, orPerOp } from "./fused_dense.ts";
 import type { LangevinResult, SamplerOptions, StepRecord } from "./langevin.ts";
 
 /** At most this many noise values are drawn per kernel call (longer chains run in pieces). */
@@ -53,14 +53,28 @@ export function denseLangevinChain(stack: DenseStack, x: tf.Tensor, noise: tf.Te
   return { next: next as tf.Tensor2D, stats: stats as tf.Tensor2D };
 }
 
+let probed = false;
+
 /**
  * {@link shortRunLangevin}'s contract on the fused kernel: same noise stream, same records, same
- * r_t. Options are assumed checked by the caller.
+ * r_t. Options are assumed checked by the caller. Null (nothing drawn from `rng`) when the
+ * backend finds the kernel cannot run here, so the caller runs the per-step sampler.
  */
-export function fusedShortRun(stack: DenseStack, x0: tf.Tensor, options: SamplerOptions): LangevinResult {
+export function fusedShortRun(stack: DenseStack, x0: tf.Tensor, options: SamplerOptions): LangevinResult | null {
   const every = options.recordEvery ?? 1;
   const [n, d] = x0.shape;
   const perCall = Math.max(1, Math.floor(NOISE_PER_CALL / Math.max(1, n * d)));
+  // A zero-step call first, drawing nothing: a kernel that cannot run here leaves the stream untouched.
+  if (!probed) {
+    const ok = orPerOp(DENSE_LANGEVIN_CHAIN, () => {
+      const none = tf.zeros([0, n, d]);
+      const out = denseLangevinChain(stack, x0, none, options.epsilon);
+      tf.dispose([none, out.next, out.stats]);
+      return true;
+    });
+    if (!ok) return null;
+    probed = true;
+  }
   const records: StepRecord[] = [];
   let x = x0, normSum = 0;
   for (let done = 0; done < options.steps;) {

@@ -122,6 +122,8 @@ Deno.test("shortRunLangevin on ToyNet: the fused chain draws the same noise stre
   const stack = net.denseStack();
   assert(stack !== null && fusedChainStack(net) !== null, "ToyNet on native must take the fused path");
   const x0 = tf.tensor2d(new Random(9).normalArray(200), [100, 2]);
+  // The first fused run in a process also probes the kernel with a zero-step call.
+  shortRunLangevin(net, x0, { steps: 1, epsilon: 0.01, rng: new Random(1) }).x.dispose();
   nativeProfile.reset();
   nativeProfile.enable();
   const fused = shortRunLangevin(net, x0, { steps: 100, epsilon: 0.01, rng: new Random(4), recordEvery: 10 });
@@ -292,4 +294,20 @@ Deno.test("the C source is part of every tensor step's fingerprint (the backend'
   const graph = await ModuleGraph.create(root, `${root}/deno.json`);
   const closure = await graph.closure(`${root}/lib/tensor/backend.ts`);
   assert("lib/tensor/native/c/dense_net.c" in closure.sources, `not in the closure: ${Object.keys(closure.sources).filter((k) => k.includes("native")).join(", ")}`);
+});
+
+Deno.test("without a C compiler the dense kernels fall back to the per-op path, saying so once (child process)", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const script = new URL("./no_compiler_script.ts", import.meta.url).pathname;
+    const env = { PATH: `${dir}/empty`, EBM_NATIVE_BUILD_DIR: `${dir}/cache`, EBM_NATIVE_THREADS: "1", HOME: Deno.env.get("HOME") ?? dir };
+    const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", script], env, clearEnv: false, stdout: "piped", stderr: "piped" }).output();
+    const stdout = new TextDecoder().decode(out.stdout), stderr = new TextDecoder().decode(out.stderr);
+    assert(out.success, `child failed: ${stderr}`);
+    assertEquals(JSON.parse(stdout.trim().split("\n").pop()!), { same: true, gradsFellBack: true });
+    assert(stderr.includes("'gcc' was not found") && stderr.includes("apt-get install gcc") && stderr.includes("running the per-op path"), `stderr: ${stderr}`);
+    assertEquals(stderr.split("running the per-op path").length - 1, 2, "one note per kernel");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

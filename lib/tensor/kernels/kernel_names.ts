@@ -123,3 +123,20 @@ export const DENSE_ML_GRADS = "EbmDenseMlGrads";
  * - outputs: `[w', m', v']`, each of w's shape.
  */
 export const ADAM_UPDATE = "EbmAdamUpdate";
+
+/**
+ * Thrown by a backend's kernel that cannot run on this machine at all (e.g. the project's C code
+ * could not be built: no compiler). Callers that have the kernel's reference composition may
+ * fall back to it; the message says what is missing and how to install it.
+ *
+ * @example
+ * ```ts
+ * throw new KernelUnavailableError("EbmDenseLangevinChain", "the C compiler 'gcc' was not found (apt-get install gcc)");
+ * ```
+ */
+export class KernelUnavailableError extends Error {
+  constructor(readonly kernel: string, readonly reason: string) {
+    super(`Cannot run ${kernel}: ${reason}`);
+    this.name = "KernelUnavailableError";
+  }
+}

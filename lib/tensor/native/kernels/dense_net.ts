@@ -24,7 +24,7 @@ import { float32Values, type NativeContext } from "./context.ts";
 import { cpuMean } from "./langevin_update.ts";
 import { buildCLibrary, DENSE_NET_SOURCE } from "../c_build.ts";
 import { resolveThreadCount } from "../threads.ts";
-import { DENSE_LANGEVIN_CHAIN, DENSE_ML_GRADS } from "../../kernels/kernel_names.ts";
+import { DENSE_LANGEVIN_CHAIN, DENSE_ML_GRADS, KernelUnavailableError } from "../../kernels/kernel_names.ts";
 
 /** Row count from which a chain uses more than one thread. */
 export const PARALLEL_ROWS = 1024;
@@ -42,9 +42,17 @@ const SYMBOLS = {
 
 let library: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
 
-/** Opens the compiled chain kernel (building it first when needed). */
-function chainLibrary(): Deno.DynamicLibrary<typeof SYMBOLS> {
-  library ??= Deno.dlopen(buildCLibrary(DENSE_NET_SOURCE), SYMBOLS);
+/** Opens the compiled dense-net kernels (building them first when needed); `kernel` names the caller in errors. */
+function chainLibrary(kernel: string): Deno.DynamicLibrary<typeof SYMBOLS> {
+  if (!library) {
+    let path: string;
+    try {
+      path = buildCLibrary(DENSE_NET_SOURCE);
+    } catch (error) {
+      throw new KernelUnavailableError(kernel, (error as Error).message);
+    }
+    library = Deno.dlopen(path, SYMBOLS);
+  }
   return library;
 }
 
@@ -115,7 +123,7 @@ export function makeDenseLangevinChain(ctx: NativeContext): KernelFunc {
     next.set(xs!);
     const energies = new Float32Array(steps * n), norms = new Float32Array(steps * n);
     const threads = n >= PARALLEL_ROWS ? resolveThreadCount() : 1;
-    const status = chainLibrary().symbols.ebm_dense_langevin_chain(n, layers, widths, params, Math.fround(alpha), Math.fround(epsilon), steps, noise!, next, energies, norms, threads);
+    const status = chainLibrary(DENSE_LANGEVIN_CHAIN).symbols.ebm_dense_langevin_chain(n, layers, widths, params, Math.fround(alpha), Math.fround(epsilon), steps, noise!, next, energies, norms, threads);
     if (status !== 0) fail(status === -2 ? "out of memory" : `the C kernel rejected the sizes (status ${status})`);
     const stats = new Float32Array(2 * steps);
     for (let s = 0; s < steps; s++) {
@@ -148,7 +156,7 @@ export function makeDenseMlGrads(ctx: NativeContext): KernelFunc {
     const grads = new Float32Array(params.length), energies = new Float32Array(np + nn);
     // The mean's gradient, dy/n, with dy = scale as a float32 scalar.
     const s = Math.fround(scale);
-    const status = chainLibrary().symbols.ebm_dense_ml_grads(np, nn, layers, widths, params, Math.fround(alpha), Math.fround(s / np), Math.fround(-s / nn), ps!, ns!, grads, energies);
+    const status = chainLibrary(DENSE_ML_GRADS).symbols.ebm_dense_ml_grads(np, nn, layers, widths, params, Math.fround(alpha), Math.fround(s / np), Math.fround(-s / nn), ps!, ns!, grads, energies);
     if (status !== 0) fail(status === -2 ? "out of memory" : `the C kernel rejected the sizes (status ${status})`);
     const loss = Math.fround(Math.fround(cpuMean(energies.subarray(0, np)) - cpuMean(energies.subarray(np))) * s);
     const outs: TensorInfo[] = [backend.makeTensorInfo([], "float32", new Float32Array([loss]))];
