@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { pngDataUri } from "./colormap.ts";
 import { escapeXml as escape } from "./compose.ts";
 import type { StepReport } from "./report_model.ts";
-import { baselineHtml, keyFigures, progressGroups, sliderFigure, verdictsHtml } from "./report_summary.ts";
+import { baselineHtml, keyFigures, progressGroups, recipeChangesHtml, sliderFigure, verdictsHtml } from "./report_summary.ts";
 import type { ComparisonRow } from "../regress/compare.ts";
 
 /** Everything the page shows. */
@@ -58,6 +58,7 @@ figure img.grid { image-rendering: pixelated; min-width: 256px; }
 figcaption { font-size: 12px; color: #444; }
 .notes { color: #555; font-size: 13px; }
 .verdict { display: inline-block; padding: 1px 8px; border-radius: 10px; font-weight: bold; font-size: 12px; }
+.recipe { background: #fff4d6; border-left: 4px solid #e0a800; padding: 4px 8px; margin: 6px 0; font-size: 13px; }
 .verdict.good { background: #d4edda; } .verdict.bad { background: #f8d7da; } .verdict.none { background: #eee; }
 tr.fail td { background: #fdecea; }
 figure.series input[type=range] { width: min(100%, 480px); }
@@ -127,7 +128,7 @@ async function figures(step: StepReport, maxInlineBytes: number): Promise<string
 
 /** The summary a reader came for: verdicts, headline metrics against the baseline, key figures. */
 async function summarySection(model: ReportModel, maxInlineBytes: number): Promise<string> {
-  const parts = [await verdictsHtml(model.steps), baselineHtml(model.baseline ?? null, model.baselineNote ?? null)];
+  const parts = [await verdictsHtml(model.steps, model.profile ?? null), baselineHtml(model.baseline ?? null, model.baselineNote ?? null)];
   const figs: string[] = [];
   for (const k of keyFigures(model.steps)) {
     const step = model.steps.find((s) => s.id === k.step)!;
@@ -139,11 +140,12 @@ async function summarySection(model: ReportModel, maxInlineBytes: number): Promi
   return body ? `<h2 id="summary">Summary</h2>\n${body}` : "";
 }
 
-async function stepSection(step: StepReport, maxInlineBytes: number): Promise<string> {
+async function stepSection(step: StepReport, model: ReportModel, maxInlineBytes: number): Promise<string> {
   const parts = [
     `<h2 id="step-${escape(step.id)}">${escape(step.id)} <small>(${escape(step.task)})</small> <span class="status ${step.status}">${step.status}</span></h2>`,
     `<p>time ${escape(formatSeconds(step.seconds))}${step.statusNote ? ` · ${escape(step.statusNote)}` : ""} · fingerprint <code>${escape(step.fingerprint ?? "—")}</code></p>`,
   ];
+  if (step.recipeChanges) parts.push(recipeChangesHtml(step.recipeChanges, model.profile ?? null, step.config));
   if (step.error) parts.push(`<p><b>Error:</b> <code>${escape(step.error)}</code></p>`);
   if (step.metrics && Object.keys(step.metrics).length) parts.push(`<h3>Metrics</h3>${keyValueTable(step.metrics)}`);
   parts.push(await figures(step, maxInlineBytes));
@@ -170,7 +172,7 @@ export async function renderReportHtml(model: ReportModel, options: RenderReport
     `generated ${escape(model.generated)}`,
   ].filter(Boolean).join(" · ");
   const sections: string[] = [];
-  for (const step of model.steps) sections.push(await stepSection(step, maxInlineBytes));
+  for (const step of model.steps) sections.push(await stepSection(step, model, maxInlineBytes));
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(model.title)}</title><style>${STYLE}</style></head>
 <body>

@@ -44,6 +44,8 @@ export interface ReportLock {
     output?: string | null;
     files?: string[];
     metrics?: Record<string, unknown> | null;
+    /** Recipe fields the run's profile changes, with why (only where it changes any). */
+    recipe_changes?: Record<string, string>;
     /** Version 1. */
     error?: string;
     /** Version 2: why a failed or skipped step has no output. */
@@ -71,6 +73,8 @@ export interface StepReport {
   linkBase: string | null;
   error?: string;
   logTail: string[];
+  /** Recipe fields the run's profile changes for this step, with why (from the lock). */
+  recipeChanges?: Record<string, string>;
 }
 
 /** Files under `dir` (relative paths, sorted), skipping the store's own `manifest.json`. */
@@ -140,6 +144,7 @@ export async function stepsFromInputs(inputs: StepInput[], previous: ReportLock 
       dir: input.dir,
       linkBase: linkBaseFor(options.reportDir, linkTarget),
       logTail: log.tail,
+      ...(sameAsLock && locked!.recipe_changes ? { recipeChanges: locked!.recipe_changes } : {}),
     });
   }
   return steps;
@@ -168,6 +173,7 @@ export async function stepsFromLock(lock: ReportLock, root: string, reportDir: s
       linkBase: present ? linkBaseFor(reportDir, (await exists(linkTarget)) ? linkTarget : dir!) : null,
       error: s.failure ? `${s.failure.kind}: ${s.failure.message}` : s.error,
       logTail: log.tail,
+      ...(s.recipe_changes ? { recipeChanges: s.recipe_changes } : {}),
     });
   }
   return steps;

@@ -106,8 +106,17 @@ function fmt(v: unknown): string {
   return v === null || v === undefined ? "—" : String(v);
 }
 
+/** The recipe fields a profile changes for a step, with the value used and why (a highlighted note). */
+export function recipeChangesHtml(changes: Record<string, string>, profile: string | null, config: unknown): string {
+  const cfg = (config && typeof config === "object" ? config : {}) as Record<string, unknown>;
+  const items = Object.entries(changes).map(([field, why]) =>
+    `<li><code>${escape(field)}</code>${field in cfg ? ` = <code>${escape(fmt(cfg[field]))}</code>` : ""}: ${escape(why)}</li>`
+  );
+  return `<div class="recipe"><b>Recipe changed by the ${escape(profile ?? "")} profile</b> (not only the budget):<ul>${items.join("")}</ul></div>`;
+}
+
 /** The verdicts table of every `diagnose` step (empty string when there is none). */
-export async function verdictsHtml(steps: StepReport[]): Promise<string> {
+export async function verdictsHtml(steps: StepReport[], profile: string | null = null): Promise<string> {
   const parts: string[] = [];
   for (const s of steps) {
     if (!s.dir || !s.files.includes(DIAGNOSIS_FILE)) continue;
@@ -117,11 +126,13 @@ export async function verdictsHtml(steps: StepReport[]): Promise<string> {
         `<tr class="${evidenceFailed(e) ? "fail" : "pass"}"><td>${escape(e.test)}</td><td><code>${escape(fmt(e.value))}</code></td><td><code>${escape(fmt(e.threshold))}</code></td><td>${escape(e.why)}</td></tr>`
       ).join("");
       const failed = d.evidence.filter(evidenceFailed).length;
+      const trained = steps.find((x) => x.id === run);
       return `<tr><td><a href="#step-${escape(run)}">${escape(run)}</a></td><td><span class="verdict ${d.learning === "stable" ? "good" : "bad"}">${escape(d.learning)}</span></td>` +
         `<td><span class="verdict ${d.sampling === "convergent" ? "good" : d.sampling === "non-convergent" ? "bad" : "none"}">${escape(d.sampling)}</span></td>` +
-        `<td><details><summary>${d.evidence.length} tests, ${failed} failed</summary><table><tr><th>test</th><th>value</th><th>threshold</th><th>why</th></tr>${tests}</table></details></td></tr>`;
+        `<td><details><summary>${d.evidence.length} tests, ${failed} failed</summary><table><tr><th>test</th><th>value</th><th>threshold</th><th>why</th></tr>${tests}</table></details></td>` +
+        `<td>${trained?.recipeChanges ? recipeChangesHtml(trained.recipeChanges, profile, trained.config) : ""}</td></tr>`;
     });
-    parts.push(`<h3>Verdicts <small>(<a href="#step-${escape(s.id)}">${escape(s.id)}</a>)</small></h3><table><tr><th>run</th><th>learning</th><th>sampling</th><th>evidence</th></tr>${rows.join("")}</table>`);
+    parts.push(`<h3>Verdicts <small>(<a href="#step-${escape(s.id)}">${escape(s.id)}</a>)</small></h3><table><tr><th>run</th><th>learning</th><th>sampling</th><th>evidence</th><th>recipe changes</th></tr>${rows.join("")}</table>`);
   }
   return parts.join("\n");
 }

@@ -8,6 +8,9 @@
  * profiles:                       # optional named overlays: profile → step id (or "*") → values
  *   quick: { "*": { points: 500 }, stats: { chunks: 2 } }
  *   small: { stats: configs/profiles/stats.small.yaml }   # a step overlay may be a config file
+ *   fast:                         # a profile that changes the recipe, not just the budget, says why
+ *     stats: { chunks: 8 }
+ *     recipe_changes: { stats: { chunks: "8 chunks: fewer passes fit the budget" } }
  * default_profile:                # optional: the profile used without --profile, by backend kind
  *   gpu: paper                    #   when the resolved tensor backend runs on a GPU (tensorflow)
  *   cpu: quick                    #   otherwise (native, wasm, cpu)
@@ -104,6 +107,11 @@ export interface PipelineSpec {
   seed?: number;
   /** Profile → step id (or "*") → overlay parts (config file paths or inline values), in order. */
   profiles: Record<string, Record<string, (string | Record<string, unknown>)[]>>;
+  /**
+   * Profile → step id → recipe field → why: the profile's `recipe_changes` entry, declaring where
+   * it changes a field of the recipe (not just the budget); the lock and the report carry it.
+   */
+  recipeChanges: Record<string, Record<string, Record<string, string>>>;
   /** Profile chosen when none is given, by whether the backend runs on a GPU. */
   defaultProfile?: { gpu: string; cpu: string };
   /** Steps in file order, matrix steps expanded into their variants. */
@@ -111,6 +119,31 @@ export interface PipelineSpec {
   /** Step id as written → the ids it expanded into (itself for a plain step). */
   groups: Record<string, string[]>;
   source: YamlSource;
+}
+
+/** The reserved profile key that declares recipe changes (see {@link PipelineSpec.recipeChanges}). */
+export const RECIPE_CHANGES = "recipe_changes";
+
+function parseRecipeChanges(value: unknown, source: YamlSource, profile: string, steps: Record<string, StepSpec>, groups: Record<string, string[]>): Record<string, Record<string, string>> {
+  const where = (path: string[]) => locate(source, ["profiles", profile, RECIPE_CHANGES, ...path]);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UserError(`Invalid ${where([])}: profiles.${profile}.${RECIPE_CHANGES}: expected { <step>: { <field>: <why> } }`);
+  }
+  const out: Record<string, Record<string, string>> = {};
+  for (const [stepId, fields] of Object.entries(value)) {
+    if (!(stepId in steps) && !(stepId in groups)) throw new UserError(`Invalid ${where([stepId])}: profiles.${profile}.${RECIPE_CHANGES}.${stepId}: unknown step '${stepId}'`);
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
+      throw new UserError(`Invalid ${where([stepId])}: profiles.${profile}.${RECIPE_CHANGES}.${stepId}: expected { <field>: <why> }`);
+    }
+    out[stepId] = {};
+    for (const [field, why] of Object.entries(fields)) {
+      if (typeof why !== "string" || why.trim() === "") {
+        throw new UserError(`Invalid ${where([stepId, field])}: profiles.${profile}.${RECIPE_CHANGES}.${stepId}.${field}: expected the reason as text, got ${JSON.stringify(why)}`);
+      }
+      out[stepId][field] = why;
+    }
+  }
+  return out;
 }
 
 /** Loads and validates `<root>/pipelines/<name>.yaml` (structure only; tasks are checked later). */
@@ -138,9 +171,14 @@ export async function loadPipelineFile(root: string, name: string): Promise<Pipe
   }
   const { steps, groups } = expandSteps(data.steps, source);
   const profiles: PipelineSpec["profiles"] = {};
+  const recipeChanges: PipelineSpec["recipeChanges"] = {};
   for (const [profile, overlay] of Object.entries(data.profiles ?? {})) {
     profiles[profile] = {};
     for (const [stepId, parts] of Object.entries(overlay)) {
+      if (stepId === RECIPE_CHANGES) {
+        recipeChanges[profile] = parseRecipeChanges(parts, source, profile, steps, groups);
+        continue;
+      }
       if (stepId !== "*" && !(stepId in steps) && !(stepId in groups)) {
         throw new UserError(`Invalid ${locate(source, ["profiles", profile, stepId], true)}: profiles.${profile}.${stepId}: unknown step '${stepId}'`);
       }
@@ -157,7 +195,7 @@ export async function loadPipelineFile(root: string, name: string): Promise<Pipe
       throw new UserError(`Invalid ${locate(source, ["default_profile", kind])}: default_profile.${kind}: unknown profile '${chosen}' (profiles: ${Object.keys(profiles).join(", ") || "none"})`);
     }
   }
-  return { name, description: data.description, seed: data.seed, profiles, defaultProfile: data.default_profile, steps, groups, source };
+  return { name, description: data.description, seed: data.seed, profiles, recipeChanges, defaultProfile: data.default_profile, steps, groups, source };
 }
 
 /** A matrix value as it appears in a variant id: `0.5` → `0p5`, `-1` → `m1`, `true` → `true`. */

@@ -18,6 +18,7 @@
  *       "output": "outputs/.cache/<fingerprint>  (null unless ran/cached)",
  *       "files": ["metrics.json", "step.log"],
  *       "metrics": { "...": "the step's metrics.json, when it wrote one" },
+ *       "recipe_changes": { "lr_init": "why the profile changes it (only when it does)" },
  *       "failure": { "kind": "task", "message": "(failed/skipped only)" },
  *       "place": { "executor": "slurm", "job_id": "42", "node": "n1", "state": "COMPLETED", "reason": "None", "restarts": 0 }
  *     } } }
@@ -60,6 +61,8 @@ export interface LockStep {
   output: string | null;
   files: string[];
   metrics: Record<string, unknown> | null;
+  /** Recipe fields the run's profile changes for this step, with why (`recipe_changes` in the pipeline file). */
+  recipe_changes?: Record<string, string>;
   /** Why a failed or skipped step has no output. */
   failure?: StepProblem;
   /** Where it ran when not in a local process: `{ executor: "slurm", job_id, node, state, reason, restarts }`. */
@@ -101,7 +104,7 @@ export async function writeLockFile(root: string, lock: LockFile): Promise<void>
 
 /** What {@link buildLockFile} reads of a plan (a `Plan` of `plan.ts` is one). */
 export interface LockPlan {
-  pipeline: { name: string };
+  pipeline: { name: string; recipeChanges?: Record<string, Record<string, Record<string, string>>> };
   profile: string | null;
   order: string[];
   steps: Record<string, { task: { name: string; usesTensors: boolean }; fingerprint: string; fields: FingerprintFields }>;
@@ -138,6 +141,9 @@ export function buildLockFile(plan: LockPlan, outcomes: Record<string, LockOutco
       files: stored && o.manifest ? Object.keys(o.manifest.files).sort() : [],
       metrics: o.metrics,
     };
+    // A matrix variant (`train__seed-1`) carries the changes declared for its step (`train`).
+    const changes = plan.profile ? plan.pipeline.recipeChanges?.[plan.profile]?.[id] ?? plan.pipeline.recipeChanges?.[plan.profile]?.[id.split("__")[0]] : undefined;
+    if (changes && Object.keys(changes).length) entry.recipe_changes = changes;
     if (o.failure) entry.failure = o.failure;
     if (o.place) entry.place = o.place;
     steps[id] = entry;

@@ -50,7 +50,7 @@ Deno.test("report: every step with status, time, fingerprint, config, metrics, f
       version: 1, pipeline, profile: "smoke", started: new Date(Date.now() - 3700_000).toISOString(), finished: new Date(Date.now() - 1800_000).toISOString(),
       runtime: { deno: "2.9.6", backend: "wasm", backendNote: "test" },
       steps: {
-        train: { task: "train-data", status: "ran", fingerprint: project.fingerprints.train, fields: { config: { lr_init: 0.0001, num_mcmc_steps: 100 }, seed: 7 }, started: null, seconds: 1234.5, output: `outputs/.cache/${project.fingerprints.train}`, files: [], metrics: {} },
+        train: { task: "train-data", status: "ran", fingerprint: project.fingerprints.train, fields: { config: { lr_init: 0.0001, num_mcmc_steps: 100 }, seed: 7 }, started: null, seconds: 1234.5, output: `outputs/.cache/${project.fingerprints.train}`, files: [], metrics: {}, recipe_changes: { num_mcmc_steps: "500 → 100: a shorter chain fits the budget" } },
       },
     });
     // A progress series of one kind (three grids) and a diagnose step; a baseline for the summary.
@@ -105,6 +105,10 @@ Deno.test("report: every step with status, time, fingerprint, config, metrics, f
     assert(html.indexOf('id="summary"') > 0 && html.indexOf('id="summary"') < html.indexOf('id="steps"') && html.indexOf('id="steps"') < html.indexOf('id="step-train"'), "summary first");
     assert(/<td><a href="#step-train">train<\/a><\/td><td><span class="verdict good">stable<\/span><\/td><td><span class="verdict bad">non-convergent<\/span>/.test(html), "verdicts table");
     assert(html.includes("fails: the density is far off"), "evidence shown");
+    // The profile's recipe change is printed next to the run: in the verdicts and in its section.
+    const recipe = "<code>num_mcmc_steps</code> = <code>100</code>: 500 → 100: a shorter chain fits the budget";
+    assertEquals(html.split(recipe).length - 1, 2, "recipe change in the verdicts table and the step section");
+    assert(html.includes("Recipe changed by the smoke profile"), "names the profile");
     assert(html.includes(`${pipeline}.smoke.json`) && /<tr class="fail"><td>regressed<\/td><td>diagnose\.train\.learning<\/td>/.test(html), "a changed label shows as regressed against the baseline");
     assert(!html.includes("report.steps"), "baselined metrics of the report step itself are left out");
     for (const what of ["learning diagnostics", "toy landscape", "sampling paths", "disconnectivity graph"]) assert(html.includes(`<figcaption>${what}`), `key figure: ${what}`);

@@ -1,0 +1,62 @@
+/**
+ * Issue 19 item 5: where a profile changes a recipe field of a toy training step (not a budget
+ * field), the pipeline's `recipe_changes` entry for that profile says so, with the reason — and
+ * every entry names a field the profile really changes. The lock carries the entries per step.
+ */
+import { assert, assertEquals } from "../assert.ts";
+import { makePlan } from "../../lib/runner/plan.ts";
+import { buildLockFile } from "../../lib/runner/provenance.ts";
+import { loadPipelineFile } from "../../lib/runner/pipeline_file.ts";
+
+const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+
+/** Fields of `train-toy` that define the paper's recipe; the rest (iterations, grids, logging, KDE) are budget. */
+const TOY_RECIPE = ["toy_type", "toy_groups", "toy_sd", "toy_radius", "net_type", "optimizer_type", "lr_init", "lr_min", "lr_decay", "epsilon", "num_mcmc_steps", "init_type", "s_t_0_size", "noise_init_factor", "batch_size"];
+
+Deno.test("anatomy-toy: every recipe change of a profile is declared with its reason, and every declaration is real", async () => {
+  const paper = await makePlan({ root, pipeline: "anatomy-toy", profile: "paper", sets: [], backend: "cpu" });
+  const spec = await loadPipelineFile(root, "anatomy-toy");
+  for (const profile of ["cpu", "smoke"]) {
+    const planned = await makePlan({ root, pipeline: "anatomy-toy", profile, sets: [], backend: "cpu" });
+    const declared = spec.recipeChanges[profile] ?? {};
+    for (const id of planned.order) {
+      if (planned.steps[id].task.name !== "train-toy") continue;
+      const now = planned.steps[id].config as Record<string, unknown>, base = paper.steps[id].config as Record<string, unknown>;
+      const changed = TOY_RECIPE.filter((f) => JSON.stringify(now[f]) !== JSON.stringify(base[f]));
+      assertEquals(Object.keys(declared[id] ?? {}).sort(), changed.sort(), `${profile}/${id}: recipe_changes must list exactly the recipe fields the profile changes`);
+      for (const why of Object.values(declared[id] ?? {})) assert(why.length > 20, `${profile}/${id}: give the reason, not just the value ('${why}')`);
+    }
+  }
+  // The toy non-convergent cpu recipe's learning rate is the issue's example.
+  assert(spec.recipeChanges.cpu["gmm-nonconvergent"].lr_init.includes("1e-4 → 1e-3"), "lr_init change declared");
+  assertEquals(spec.recipeChanges.paper, undefined, "the paper profile changes nothing");
+});
+
+Deno.test("recipe changes travel in the lock, per step (matrix variants inherit their step's)", () => {
+  const step = { task: { name: "train-toy", usesTensors: true }, fingerprint: "f".repeat(64), fields: {} as never };
+  const outcome = { status: "ran" as const, started: null, seconds: 1, manifest: { files: {} }, metrics: null };
+  const lock = buildLockFile({
+    pipeline: { name: "p", recipeChanges: { cpu: { train: { lr_init: "faster: fewer steps" } } } },
+    profile: "cpu", order: ["train__seed-1", "plot"], previous: null, backend: null, backendError: null,
+    steps: { "train__seed-1": step, plot: { ...step, task: { name: "plot-x", usesTensors: false } } },
+  }, { "train__seed-1": outcome, plot: outcome }, new Date());
+  assertEquals(lock.steps["train__seed-1"].recipe_changes, { lr_init: "faster: fewer steps" });
+  assertEquals(lock.steps.plot.recipe_changes, undefined);
+});
+
+Deno.test("recipe_changes: an unknown step or a missing reason is an error naming the place", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/pipelines`);
+    const write = (changes: string) => Deno.writeTextFile(`${dir}/pipelines/p.yaml`, `profiles:\n  cpu:\n    recipe_changes: ${changes}\nsteps:\n  train: { task: demo-generate }\n`);
+    await write(`{ trian: { lr_init: "a reason that is long enough" } }`);
+    let message = "";
+    await loadPipelineFile(dir, "p").catch((e) => (message = (e as Error).message));
+    assert(message.includes("profiles.cpu.recipe_changes.trian: unknown step 'trian'") && message.includes("p.yaml:3"), message);
+    await write(`{ train: { lr_init: 3 } }`);
+    await loadPipelineFile(dir, "p").catch((e) => (message = (e as Error).message));
+    assert(message.includes("profiles.cpu.recipe_changes.train.lr_init: expected the reason as text, got 3"), message);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
