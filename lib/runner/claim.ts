@@ -135,6 +135,14 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Who holds the claim of `fingerprint` now ("process N on host"), or null when nobody (or only a dead process on this host) does. */
+export async function claimHolder(root: string, fingerprint: string): Promise<string | null> {
+  const owner = await readJson<Partial<Owner>>(join(claimDir(root, fingerprint), "owner.json")).catch(() => null);
+  if (owner === null) return null;
+  if (owner.host === hostTag() && typeof owner.pid === "number" && !processAlive(owner.pid)) return null;
+  return describe(owner);
+}
+
 async function hold(dir: string): Promise<Claim> {
   const owner: Owner = { host: hostTag(), pid: Deno.pid, token: crypto.randomUUID().slice(0, 16), beat: 0 };
   await writeJsonAtomic(join(dir, "owner.json"), owner);

@@ -1,7 +1,8 @@
 /**
  * Planning, phase 3 of 3 — freshness: for each fingerprinted step, look its entry up in the store
  * (the cheap size + mtime check of `store.ts`), apply `--force` / `--restart`, and say in words
- * why a stale step is stale, comparing with the last lock file (`staleness.ts`).
+ * why a stale step is stale, comparing with the last lock file (`staleness.ts`), and whether
+ * another process is producing it right now (`claim.ts`).
  *
  * @example
  * ```ts ignore
@@ -14,6 +15,7 @@
  * ```
  * @module
  */
+import { claimHolder } from "./claim.ts";
 import type { FingerprintFields } from "./fingerprint.ts";
 import type { LockFile } from "./provenance.ts";
 import { fieldChanges } from "./staleness.ts";
@@ -72,6 +74,10 @@ export async function decideFreshness(
         ? fieldChanges(last.fields, steps[id].fields, (up) => out[up].manifest === null || out[up].forced)
         : [];
       f.reasons = changes.length > 0 ? changes : [last ? "no cached output" : "never ran (no cached output)"];
+    }
+    if (f.stale) {
+      const holder = await claimHolder(root, steps[id].fingerprint);
+      if (holder) f.reasons.push(`being produced now by ${holder} (a run waits for it and uses its output)`);
     }
   }
   return out;

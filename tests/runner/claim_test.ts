@@ -27,6 +27,8 @@ Deno.test("two pipelines needing the same step at once: it runs once, the second
   try {
     const first = cliCommand(root, ["pipeline", "p"]).spawn();
     await waitFor(() => exists(join(root, "heartbeat-slow.log")), 20_000, "the slow step to start");
+    const status = await runCli(root, ["status", "q"]);
+    assert(/stale\s+slow\s+never ran \(no cached output\); being produced now by process \d+ on \S+/.test(status.stdout), status.stdout);
     const second = cliCommand(root, ["pipeline", "q"]).spawn();
     await new Promise((r) => setTimeout(r, 1500));
     await Deno.remove(join(root, "hold-slow"));
