@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { Random } from "../util/random.ts";
+import { mixSeed, Random } from "../util/random.ts";
 
 /** Which stage of the pipeline a stream belongs to; keeps streams of different stages apart. */
 export const Phase = {
@@ -22,26 +22,18 @@ export const Phase = {
   CriticalAlpha: 4,
 } as const;
 
-/** A 32-bit seed mixed from the run seed and any number of non-negative integer identity parts. */
+/**
+ * A 32-bit seed from the run seed and any number of whole-number identity parts, through the
+ * project's one mixer (`mixSeed`, shared with training's streams): the part count, then each
+ * part's low and high 32-bit words.
+ */
 export function streamSeed(seed: number, ...parts: number[]): number {
-  // murmur3-style mixing of each part into the state; collisions only correlate two trials' noise.
-  let h = (Math.floor(seed) ^ Math.floor(seed / 2 ** 32) ^ 0x5bd1e995) >>> 0;
-  for (const part of [parts.length, ...parts]) {
+  const words = [parts.length];
+  for (const part of parts) {
     if (!Number.isInteger(part)) throw new Error(`Cannot derive a random stream: expected whole-number identity parts, got ${part}`);
-    let k = (part >>> 0) ^ Math.floor(part / 2 ** 32);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) >>> 0;
+    words.push(part >>> 0, Math.floor(part / 2 ** 32) >>> 0);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return mixSeed(seed, ...words);
 }
 
 /** The generator of the stream identified by `seed` and `parts` (see {@link streamSeed}). */

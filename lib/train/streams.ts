@@ -12,28 +12,14 @@
  * ```
  * @module
  */
-import { Random } from "../util/random.ts";
+import { mixSeed, Random } from "../util/random.ts";
 
 /** Purposes with their own stream, so adding draws for one never shifts another. */
 export type StreamPurpose = "batch" | "init" | "langevin" | "longrun" | "toy-data" | "kde" | "bank-init" | "sample";
 
 const PURPOSE_CODE: Record<StreamPurpose, number> = { batch: 1, init: 2, langevin: 3, longrun: 4, "toy-data": 5, kde: 6, "bank-init": 7, sample: 8 };
 
-function mix32(h: number, v: number): number {
-  h = Math.imul(h ^ (v >>> 0), 0x9e3779b1) >>> 0;
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x85ebca77) >>> 0;
-  h ^= h >>> 13;
-  return h >>> 0;
-}
-
 /** The generator for `purpose` at `iteration` (0 = before training) of a run seeded with `seed`. */
 export function streamFor(seed: number, iteration: number, purpose: StreamPurpose): Random {
-  let hi = mix32(0x243f6a88, seed | 0);
-  hi = mix32(hi, Math.floor(seed / 4294967296));
-  let lo = mix32(hi, iteration >>> 0);
-  lo = mix32(lo, Math.floor(iteration / 4294967296));
-  lo = mix32(lo, PURPOSE_CODE[purpose]);
-  // Random folds its seed to 32 bits anyway; a 32-bit hash keeps every bit significant.
-  return new Random(lo);
+  return new Random(mixSeed(seed, iteration >>> 0, Math.floor(iteration / 4294967296), PURPOSE_CODE[purpose]));
 }

@@ -153,3 +153,31 @@ export class Random {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+/** One round of the stream mixer: folds the 32-bit word `v` into the state `h`. */
+function mix32(h: number, v: number): number {
+  h = Math.imul(h ^ (v >>> 0), 0x9e3779b1) >>> 0;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca77) >>> 0;
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+/**
+ * The project's one seed mixer for derived random streams: a 32-bit seed from the run seed (both
+ * halves of a 53-bit integer) and 32-bit words naming the stream (training: iteration and
+ * purpose, `lib/train/streams.ts`; ADELM: phase and trial identity, `lib/adelm/streams.ts`).
+ * Every bit of the result depends on every input.
+ *
+ * @example
+ * ```ts
+ * import { mixSeed, Random } from "./random.ts";
+ * const rng = new Random(mixSeed(123, 17, 0, 3)); // seed 123, iteration 17 (low, high word), purpose 3
+ * ```
+ */
+export function mixSeed(seed: number, ...words: number[]): number {
+  let h = mix32(0x243f6a88, seed | 0);
+  h = mix32(h, Math.floor(seed / 4294967296));
+  for (const word of words) h = mix32(h, word);
+  return h;
+}
