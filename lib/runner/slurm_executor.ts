@@ -24,7 +24,7 @@
  * Job files and Slurm's output files go to `outputs/<pipeline>/.slurm/`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { loadSlurmSettings, slurmStepRunner } from "./slurm_executor.ts";
  * const settings = await loadSlurmSettings(root, null);
  * const runStep = slurmStepRunner(settings);
