@@ -30,7 +30,7 @@ const unavailable = new Map<string, string>();
  * `EBM_FUSED_DENSE=1` the error propagates.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const out = orPerOp(DENSE_ML_GRADS, () => runTheKernel()); // null: run the reference
  * ```
  */

@@ -8,7 +8,7 @@
  * logged once.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const dx = thinInputGrad(info, dyValues, filterValues, out); // false: use oneDNN
  * ```
  * @module
