@@ -21,7 +21,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { DENSE_LANGEVIN_CHAIN } from "../tensor/kernels/kernel_names.ts";
 import type { DenseStack } from "../nets/net.ts";
 import { fusedDenseStack, orPerOp } from "./fused_dense.ts";
-import type { LangevinResult, SamplerOptions, StepRecord } from "./langevin.ts";
+import type { LangevinResult, SamplerOptions, StepRecord } from "./sampler_types.ts";
 
 /** At most this many noise values are drawn per kernel call (longer chains run in pieces). */
 const NOISE_PER_CALL = 1 << 22;
