@@ -23,6 +23,7 @@ import { hybridLossGrads } from "../lib/hybrid/objective.ts";
 import { createOptimizer } from "../lib/ebm/optim.ts";
 import { Random } from "../lib/util/random.ts";
 import { benchFlags, flag, median, positiveIntFlag, runMain } from "./cli_args.ts";
+import { runTorchReference } from "./torch_reference.ts";
 
 const USAGE = "Usage: deno run -A bench/hybrid_bench.ts [--backend NAME] [--reps N] [--batch N] [--steps N] [--torch-threads N] [--no-torch]";
 benchFlags(USAGE, ["backend", "reps", "batch", "steps", "torch-threads"], ["no-torch"]);
@@ -33,22 +34,8 @@ interface Timing {
   weight_ms: number;
 }
 
-async function torchTiming(reps: number, batch: number, steps: number, threads: number): Promise<Timing | null> {
-  const python = "/usr/bin/python3";
-  try {
-    const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stdout: "null", stderr: "null" }).output();
-    if (!probe.success) return null;
-  } catch {
-    return null;
-  }
-  const script = new URL("./hybrid_bench.py", import.meta.url).pathname;
-  const out = await new Deno.Command(python, {
-    args: [script, "--reps", String(reps), "--batch", String(batch), "--steps", String(steps), "--threads", String(threads)],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`Cannot run the PyTorch reference (${script}): ${new TextDecoder().decode(out.stderr).trim().split("\n").pop()}`);
-  return JSON.parse(new TextDecoder().decode(out.stdout)) as Timing;
+function torchTiming(reps: number, batch: number, steps: number, threads: number): Promise<Timing | null> {
+  return runTorchReference<Timing>("hybrid_bench.py", ["--reps", String(reps), "--batch", String(batch), "--steps", String(steps), "--threads", String(threads)]);
 }
 
 async function main(): Promise<void> {

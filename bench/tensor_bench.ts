@@ -24,6 +24,7 @@ import { createOptimizer } from "../lib/ebm/optim.ts";
 import { Random } from "../lib/util/random.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
 import { benchFlags, flag, median, positiveIntFlag, runMain } from "./cli_args.ts";
+import { runTorchReference } from "./torch_reference.ts";
 
 benchFlags("Usage: deno task bench [--backend NAME] [--nets toy,vanilla,nonlocal] [--reps N] [--batch N] [--torch-threads N] [--no-torch]", ["backend", "nets", "reps", "batch", "torch-threads"], ["no-torch"]);
 
@@ -66,22 +67,8 @@ function timeNet(net: EnergyNet, batch: number, reps: number, warmup: number): R
 }
 
 async function torchTimings(nets: string[], reps: number, batch: number, threads: number): Promise<Map<string, number> | null> {
-  const python = "/usr/bin/python3";
-  try {
-    const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stdout: "null", stderr: "null" }).output();
-    if (!probe.success) return null;
-  } catch {
-    return null;
-  }
-  const script = new URL("./tensor_bench.py", import.meta.url).pathname;
-  const out = await new Deno.Command(python, {
-    args: [script, "--nets", nets.join(","), "--reps", String(reps), "--batch", String(batch), "--threads", String(threads)],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`Cannot run the PyTorch reference (${script}): ${new TextDecoder().decode(out.stderr).trim().split("\n").pop()}`);
-  const parsed = JSON.parse(new TextDecoder().decode(out.stdout)) as { rows: { net: string; op: string; ms: number }[] };
-  return new Map(parsed.rows.map((r) => [`${r.net}/${r.op}`, r.ms]));
+  const parsed = await runTorchReference<{ rows: { net: string; op: string; ms: number }[] }>("tensor_bench.py", ["--nets", nets.join(","), "--reps", String(reps), "--batch", String(batch), "--threads", String(threads)]);
+  return parsed === null ? null : new Map(parsed.rows.map((r) => [`${r.net}/${r.op}`, r.ms]));
 }
 
 async function main(): Promise<void> {

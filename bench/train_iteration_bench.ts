@@ -32,6 +32,7 @@ import type { WorkerPool } from "../lib/pool/pool.ts";
 import { Random } from "../lib/util/random.ts";
 import { FUSED_DENSE_ENV } from "../lib/ebm/fused_dense.ts";
 import { benchFlags, flag, median, positiveIntFlag, runMain } from "./cli_args.ts";
+import { runTorchReference } from "./torch_reference.ts";
 
 const USAGE = "Usage: deno run -A bench/train_iteration_bench.ts [--scales toy,fashion-cpu,paper-image] [--rounds 2] [--iters N] [--threads 2] [--backend native]";
 /** The bench's scales. */
@@ -82,18 +83,8 @@ async function timeOurs(problem: Problem, iters: number, first: number): Promise
 }
 
 async function timeTorch(scale: Scale, iters: number, threads: number): Promise<Timings | null> {
-  const python = "/usr/bin/python3";
-  try {
-    const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stdout: "null", stderr: "null" }).output();
-    if (!probe.success) return null;
-  } catch {
-    return null;
-  }
-  const script = new URL("./train_iteration_bench.py", import.meta.url).pathname;
-  const out = await new Deno.Command(python, { args: [script, "--scale", scale, "--iters", String(iters), "--threads", String(threads)], stdout: "piped", stderr: "piped" }).output();
-  if (!out.success) throw new Error(`Cannot run the PyTorch reference (${script}): ${new TextDecoder().decode(out.stderr).trim().split("\n").pop()}`);
-  const parsed = JSON.parse(new TextDecoder().decode(out.stdout)) as { seconds: number[]; cpu_seconds: number[] };
-  return { wall: parsed.seconds, cpu: parsed.cpu_seconds };
+  const parsed = await runTorchReference<{ seconds: number[]; cpu_seconds: number[] }>("train_iteration_bench.py", ["--scale", scale, "--iters", String(iters), "--threads", String(threads)]);
+  return parsed === null ? null : { wall: parsed.seconds, cpu: parsed.cpu_seconds };
 }
 
 /** Runs `fn` with the fused dense kernels on where available (env unset) or off (`EBM_FUSED_DENSE=0`). */
