@@ -32,7 +32,7 @@
  * ```
  * @module
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { cancelJobs, describeJobEnd, type JobInfo, jobEnded, jobInfo, submitJob } from "../slurm/client.ts";
 import { UserError } from "./errors.ts";
@@ -79,7 +79,7 @@ export async function loadSlurmSettings(root: string, path: string | null): Prom
   const rel = path ?? DEFAULT_SLURM_CONFIG;
   let text: string;
   try {
-    text = await Deno.readTextFile(join(root, rel));
+    text = await Deno.readTextFile(resolve(root, rel));
   } catch (e) {
     if (e instanceof Deno.errors.NotFound && path === null) return settingsSchema.parse({});
     if (e instanceof Deno.errors.NotFound) throw new UserError(`Cannot read --executor-config ${path}: the file does not exist`);
