@@ -6,6 +6,7 @@ import {
 import { eventually, localCluster } from "./cluster.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "slurm-client-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
 const script = (body: string) => `#!/bin/bash\nset -e\n${body}\n`;
 
 Deno.test("scontrol -o lines parse into state, reason, exit code, node and restarts", () => {

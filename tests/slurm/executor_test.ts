@@ -37,8 +37,10 @@ export default defineTask({
 `;
 
 const settings = "poll_seconds: 0.5\ndefaults: { time: 5, cpus: 1, memory_mb: 300 }\ntasks:\n  count: { time: 1 }\n";
-const project = () =>
-  makeProject({
+const roots: string[] = [];
+globalThis.addEventListener("unload", () => roots.forEach((r) => Deno.removeSync(r, { recursive: true })));
+const project = async () => {
+  const root = await makeProject({
     "tasks/count.ts": countTask("count"),
     "tasks/resumable.ts": resumableTask,
     "slurm.yaml": settings,
@@ -48,7 +50,11 @@ const project = () =>
     "pipelines/train.yaml": "steps:\n  train: { task: resumable }\n",
     "pipelines/same1.yaml": "steps:\n  s: { task: count, config: { label: same } }\n",
     "pipelines/same2.yaml": "steps:\n  s: { task: count, config: { label: same } }\n",
+    "pipelines/wide.yaml": "steps:\n  p: { task: count, config: { label: p } }\n  q: { task: count, config: { label: q } }\n  r: { task: count, config: { label: r } }\n",
   });
+  roots.push(root);
+  return root;
+};
 const slurmArgs = ["--executor", "slurm", "--executor-config", "slurm.yaml"];
 const readLock = async (root: string, pipeline: string) => JSON.parse(await Deno.readTextFile(join(root, "outputs", pipeline, "pipeline.lock.json")));
 
@@ -185,6 +191,29 @@ Deno.test("slurm executor: two runs whose jobs store the same entry at once both
   const [l1, l2] = [await readLock(root, "same1"), await readLock(root, "same2")];
   assertEquals(l1.steps.s.fingerprint, l2.steps.s.fingerprint);
   assert((text(r1) + text(r2)).includes("another process stored this step's output first"), text(r1) + text(r2));
+});
+
+Deno.test("slurm executor: --jobs bounds the jobs in flight", async () => {
+  await localCluster();
+  const root = await project();
+  for (const label of ["p", "q", "r"]) await Deno.writeTextFile(join(root, `hold-${label}`), "");
+  const child = cliCommand(root, ["pipeline", "wide", "--jobs", "1", ...slurmArgs]).spawn();
+  const inFlight = async () => {
+    const out = await new Deno.Command("squeue", { args: ["-h", "-o", "%j"], stdout: "piped" }).output();
+    return new TextDecoder().decode(out.stdout).split("\n").filter((name) => name.startsWith("wide:"));
+  };
+  let most = 0;
+  for (const label of ["p", "q", "r"]) {
+    await eventually(async () => (await inFlight()).includes(`wide:${label}`) ? true : undefined, 60_000, `job of ${label}`);
+    for (let i = 0; i < 6; i++) {
+      most = Math.max(most, (await inFlight()).length);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await Deno.remove(join(root, `hold-${label}`));
+  }
+  assertEquals((await child.output()).code, 0);
+  assertEquals(most, 1, "jobs in flight at once");
+  assertEquals(await counts(root), { p: 1, q: 1, r: 1 });
 });
 
 Deno.test("slurm executor: a step over its time limit is reported as TIMEOUT (about a minute: Slurm limits are whole minutes)", async () => {
