@@ -2,7 +2,7 @@
  * `--executor slurm` against the local one-node cluster (started by the test): every step a job
  * (job id and node in the lock, confirmed by scontrol), dependency order, a failing job's error,
  * a time limit, killing the runner cancels its jobs, cancelled-then-resubmitted and requeued
- * steps resume from saved state, and two runs storing the same entry at once both succeed.
+ * steps resume from saved state, two runs needing the same entry at once, and --jobs.
  */
 import { join } from "node:path";
 import { assert, assertEquals } from "../assert.ts";
@@ -175,22 +175,28 @@ Deno.test("slurm executor: a requeued training job resumes from its saved state 
   assert(stdout.includes(`Slurm job ${id} requeued`), stdout);
 });
 
-Deno.test("slurm executor: two runs whose jobs store the same entry at once both succeed", async () => {
+Deno.test("slurm executor: two runs needing the same store entry at once both succeed; one job computes it, the other run waits for it", async () => {
   await localCluster();
   const root = await project();
   await Deno.writeTextFile(join(root, "hold-same"), "");
   const one = cliCommand(root, ["pipeline", "same1", ...slurmArgs]).spawn();
   const two = cliCommand(root, ["pipeline", "same2", ...slurmArgs]).spawn();
-  await runningJob("same1", "s");
-  await runningJob("same2", "s");
+  const held = async () => {
+    const out = await new Deno.Command("squeue", { args: ["-h", "-t", "RUNNING", "-o", "%j"], stdout: "piped" }).output();
+    return new TextDecoder().decode(out.stdout).split("\n").filter((n) => n === "same1:s" || n === "same2:s");
+  };
+  await eventually(async () => (await held()).length > 0 ? true : undefined, 60_000, "a job of same1 or same2 to run");
+  await new Promise((r) => setTimeout(r, 2000));
+  assertEquals((await held()).length, 1, "jobs running for the one entry");
   await Deno.remove(join(root, "hold-same"));
   const [r1, r2] = [await one.output(), await two.output()];
   const text = (o: Deno.CommandOutput) => new TextDecoder().decode(o.stdout) + new TextDecoder().decode(o.stderr);
   assertEquals([r1.code, r2.code], [0, 0], text(r1) + text(r2));
-  assertEquals((await counts(root)).same, 2, "both jobs ran");
+  assertEquals((await counts(root)).same, 1, "computed once");
   const [l1, l2] = [await readLock(root, "same1"), await readLock(root, "same2")];
   assertEquals(l1.steps.s.fingerprint, l2.steps.s.fingerprint);
-  assert((text(r1) + text(r2)).includes("another process stored this step's output first"), text(r1) + text(r2));
+  assertEquals([l1.steps.s.status, l2.steps.s.status].sort(), ["cached", "ran"]);
+  assert((text(r1) + text(r2)).includes("stored by another process meanwhile"), text(r1) + text(r2));
 });
 
 Deno.test("slurm executor: --jobs bounds the jobs in flight", async () => {
