@@ -5,6 +5,7 @@
  * @example
  * ```ts
  * import type { SamplerOptions } from "./sampler_types.ts";
+ * import { Random } from "../util/random.ts";
  * const options: SamplerOptions = { steps: 100, epsilon: 0.01, rng: new Random(1) };
  * ```
  * @module
