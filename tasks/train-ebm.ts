@@ -21,10 +21,10 @@
  * @module
  */
 import { defineTask, type TaskContext } from "../lib/task.ts";
-import { TrainEbmConfig, effectiveLearningRates } from "../lib/train/config.ts";
+import { TrainEbmConfig } from "../lib/train/config.ts";
 import { ImageTrainingProblem } from "../lib/train/image_problem.ts";
 import type { LoopOptions } from "../lib/train/loop.ts";
-import { findDatasetInput, trainInStep } from "../lib/train/task_io.ts";
+import { findDatasetInput, trainingSchedule, trainInStep } from "../lib/train/task_io.ts";
 import { readImageDataset } from "../lib/data/dataset_file.ts";
 
 /** Runs training; `hooks` lets tests simulate a kill after an iteration. */
@@ -38,16 +38,7 @@ export async function trainEbm(ctx: TaskContext<TrainEbmConfig>, hooks: Pick<Loo
     ctx.log.warn(`Config 'data' is '${config.data}' but the upstream dataset says source '${source}'; training on the upstream images`);
   }
   const problem = new ImageTrainingProblem(config, dataset, ctx.seed);
-  const { lrInit, lrMin } = effectiveLearningRates(config);
-  const summary = await trainInStep(ctx, problem, {
-    numIters: config.num_train_iters,
-    logFreq: config.log_freq,
-    lrInit,
-    lrMin,
-    lrDecay: config.lr_decay,
-    summaryWindow: config.summary_window,
-    config,
-  }, hooks);
+  const summary = await trainInStep(ctx, problem, trainingSchedule(config, config.log_freq), hooks);
   ctx.log.info(`d_t mean ${summary.d_t_mean.toExponential(3)} sd ${summary.d_t_sd.toExponential(3)}, lag-1 autocorrelation ${summary.d_t_lag1_autocorr.toFixed(3)}, ${summary.seconds_per_iter.toFixed(3)} s/iteration`);
 }
 

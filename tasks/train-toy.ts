@@ -20,26 +20,18 @@
  * @module
  */
 import { defineTask, type TaskContext } from "../lib/task.ts";
-import { effectiveLearningRates, TrainToyConfig } from "../lib/train/config.ts";
+import { TrainToyConfig } from "../lib/train/config.ts";
 import { ToyTrainingProblem } from "../lib/train/toy_problem.ts";
 import type { LoopOptions } from "../lib/train/loop.ts";
-import { trainInStep } from "../lib/train/task_io.ts";
+import { trainingSchedule, trainInStep } from "../lib/train/task_io.ts";
 
 /** Runs toy training; `hooks` lets tests simulate a kill after an iteration. */
 export async function trainToy(ctx: TaskContext<TrainToyConfig>, hooks: Pick<LoopOptions, "afterIteration"> = {}): Promise<void> {
   const config = ctx.config;
   const problem = new ToyTrainingProblem(config, ctx.seed, ctx.pool);
-  const { lrInit, lrMin } = effectiveLearningRates(config);
-  ctx.log.info(`Training the toy EBM on ${config.toy_type} (${config.toy_groups} groups), ${config.optimizer_type} lr ${lrInit.toExponential(3)}, ε ${config.epsilon}, ${config.num_mcmc_steps} steps from ${config.init_type}`);
-  const summary = await trainInStep(ctx, problem, {
-    numIters: config.num_train_iters,
-    logFreq: config.log_info_freq,
-    lrInit,
-    lrMin,
-    lrDecay: config.lr_decay,
-    summaryWindow: config.summary_window,
-    config,
-  }, hooks);
+  const schedule = trainingSchedule(config, config.log_info_freq);
+  ctx.log.info(`Training the toy EBM on ${config.toy_type} (${config.toy_groups} groups), ${config.optimizer_type} lr ${schedule.lrInit.toExponential(3)}, ε ${config.epsilon}, ${config.num_mcmc_steps} steps from ${config.init_type}`);
+  const summary = await trainInStep(ctx, problem, schedule, hooks);
   ctx.log.info(`KL(true‖EBM) ${Number(summary.kl_true_ebm).toFixed(4)}, KL(true‖KDE) ${Number(summary.kl_true_kde).toFixed(4)}, ${summary.seconds_per_iter.toFixed(3)} s/iteration`);
 }
 

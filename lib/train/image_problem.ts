@@ -18,7 +18,7 @@ import type { NamedTensor } from "../util/safetensors.ts";
 import { BANK_FILE, CHECKPOINT_FILE, type CheckpointMeta, writeBankFile, writeCheckpoint } from "../artifacts/checkpoint.ts";
 import { writeGridPng } from "../data/image_grid.ts";
 import type { TrainEbmConfig, InitType } from "./config.ts";
-import { NetAndOptimizer, restoreWithBank, stateWithBank } from "./model.ts";
+import { NetAndOptimizer, NetProblemState } from "./model.ts";
 import { addNoise, distinctIndices, gatherRows, runChains } from "./chains.ts";
 import { streamFor } from "./streams.ts";
 import type { TrainingProblem } from "./loop.ts";
@@ -31,16 +31,15 @@ export interface ImageData {
 }
 
 /** The image training problem of `train-ebm`. */
-export class ImageTrainingProblem implements TrainingProblem {
+export class ImageTrainingProblem extends NetProblemState implements TrainingProblem {
   readonly model: NetAndOptimizer;
   readonly rowSize: number;
-  /** Persistent bank: `bankSize` states (only for shortrun_init = persistent). */
-  bank: Float32Array | null = null;
   /** States in the persistent bank: `persistent_bank_size`, else one per data image (the paper's). */
   readonly bankSize: number;
   lastNegatives: Float32Array | null = null;
 
   constructor(readonly config: TrainEbmConfig, readonly data: ImageData, readonly seed: number) {
+    super();
     const [n, h, w, c] = data.shape;
     if (h !== config.im_sz || w !== config.im_sz || c !== config.im_ch) {
       throw new Error(`Cannot train: config im_sz ${config.im_sz} / im_ch ${config.im_ch} disagree with the dataset's images ${h}×${w}×${c}`);
@@ -121,19 +120,6 @@ export class ImageTrainingProblem implements TrainingProblem {
 
   checkpointMetadata(iter: number): CheckpointMeta {
     return { iteration: iter, seed: this.seed, config: this.config, net_type: this.config.net_type, n_c: this.config.im_ch, n_f: this.config.n_f };
-  }
-
-  stateTensors(): Promise<Record<string, NamedTensor>> {
-    return Promise.resolve(stateWithBank(this.model, this.bank, this.bankShape()));
-  }
-
-  restoreState(tensors: Record<string, NamedTensor>): Promise<void> {
-    this.bank = restoreWithBank(this.model, tensors, this.bank);
-    return Promise.resolve();
-  }
-
-  firstNonFiniteWeight(): Promise<string | null> {
-    return Promise.resolve(this.model.firstNonFiniteWeight());
   }
 
   async finish(dir: string): Promise<Record<string, number | string | boolean | null>> {

@@ -113,3 +113,29 @@ export function restoreWithBank(model: NetAndOptimizer, tensors: Record<string, 
   if (!tensors.bank || tensors.bank.data.length !== currentBank.length) throw new Error("Cannot resume: the checkpoint has no persistent bank of the right size");
   return Float32Array.from(tensors.bank.data as Float32Array);
 }
+
+/**
+ * What a training problem with a net, an optimiser and an optional persistent bank delegates to
+ * them: resumable state, its restore and the weight check (shared by the image and toy problems).
+ */
+export abstract class NetProblemState {
+  abstract readonly model: NetAndOptimizer;
+  /** The persistent bank, when the problem keeps one. */
+  bank: Float32Array | null = null;
+
+  /** Shape of the bank as saved: [states, …state shape]. */
+  abstract bankShape(): number[];
+
+  stateTensors(): Promise<Record<string, NamedTensor>> {
+    return Promise.resolve(stateWithBank(this.model, this.bank, this.bankShape()));
+  }
+
+  restoreState(tensors: Record<string, NamedTensor>): Promise<void> {
+    this.bank = restoreWithBank(this.model, tensors, this.bank);
+    return Promise.resolve();
+  }
+
+  firstNonFiniteWeight(): Promise<string | null> {
+    return Promise.resolve(this.model.firstNonFiniteWeight());
+  }
+}

@@ -11,6 +11,7 @@
  */
 import type { TaskContext } from "../task.ts";
 import { DATASET_FILE } from "../data/dataset_file.ts";
+import { effectiveLearningRates } from "./config.ts";
 import { CHECKPOINT_FILE } from "../artifacts/checkpoint.ts";
 import { type LoopOptions, type LoopSummary, runTrainingLoop, type TrainingProblem } from "./loop.ts";
 
@@ -38,6 +39,18 @@ export function findCheckpoint(ctx: Pick<TaskContext<unknown>, "inputWith">, con
 
 /** The schedule part of the loop options, which differs between the image and toy tasks. */
 export type TrainingSchedule = Pick<LoopOptions, "numIters" | "logFreq" | "lrInit" | "lrMin" | "lrDecay" | "summaryWindow" | "config">;
+
+/**
+ * The schedule of a paper-style training config (`num_train_iters`, learning rates scaled by
+ * {@link effectiveLearningRates}, `lr_decay`, `summary_window`), logging every `logFreq` iterations.
+ */
+export function trainingSchedule(
+  config: Parameters<typeof effectiveLearningRates>[0] & { num_train_iters: number; lr_decay: number; summary_window: number },
+  logFreq: number,
+): TrainingSchedule {
+  const { lrInit, lrMin } = effectiveLearningRates(config);
+  return { numIters: config.num_train_iters, logFreq, lrInit, lrMin, lrDecay: config.lr_decay, summaryWindow: config.summary_window, config };
+}
 
 /**
  * Runs the training loop in the step's context (seed, resume and output dirs, logger, progress,

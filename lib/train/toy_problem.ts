@@ -29,7 +29,7 @@ import type { WorkerPool } from "../pool/pool.ts";
 import type { Random } from "../util/random.ts";
 import { gridKL, normaliseLogGrid, ToyDistribution, type ToyGrid } from "../data/toy.ts";
 import type { InitType, TrainToyConfig } from "./config.ts";
-import { NetAndOptimizer, restoreWithBank, stateWithBank } from "./model.ts";
+import { NetAndOptimizer, NetProblemState } from "./model.ts";
 import { distinctIndices, gatherRows, runChains } from "./chains.ts";
 import { streamFor } from "./streams.ts";
 import { kdeOnGrid } from "./kde.ts";
@@ -39,14 +39,14 @@ import type { TrainingProblem } from "./loop.ts";
 const TOY_NET_SIZE = { n_c: 2, n_f: 32 };
 
 /** The toy training problem of `train-toy`. */
-export class ToyTrainingProblem implements TrainingProblem {
+export class ToyTrainingProblem extends NetProblemState implements TrainingProblem {
   readonly model: NetAndOptimizer;
   readonly toy: ToyDistribution;
   readonly grid: ToyGrid;
-  bank: Float32Array | null = null;
   lastLandscape: ToyLandscape | null = null;
 
   constructor(readonly config: TrainToyConfig, readonly seed: number, readonly pool: WorkerPool) {
+    super();
     this.toy = new ToyDistribution(config);
     this.grid = this.toy.grid(config.viz_res);
     this.model = new NetAndOptimizer(createNet("toy", TOY_NET_SIZE, seed), config.optimizer_type);
@@ -138,17 +138,9 @@ export class ToyTrainingProblem implements TrainingProblem {
     return { iteration: iter, seed: this.seed, config: this.config, net_type: "toy", n_f: TOY_NET_SIZE.n_f };
   }
 
-  stateTensors(): Promise<Record<string, NamedTensor>> {
-    return Promise.resolve(stateWithBank(this.model, this.bank, [this.config.s_t_0_size, 2]));
-  }
-
-  restoreState(tensors: Record<string, NamedTensor>): Promise<void> {
-    this.bank = restoreWithBank(this.model, tensors, this.bank);
-    return Promise.resolve();
-  }
-
-  firstNonFiniteWeight(): Promise<string | null> {
-    return Promise.resolve(this.model.firstNonFiniteWeight());
+  /** Shape of the persistent bank as saved: `[s_t_0_size, 2]`. */
+  bankShape(): number[] {
+    return [this.config.s_t_0_size, 2];
   }
 
   async finish(dir: string): Promise<Record<string, number | string | boolean | null>> {
@@ -156,7 +148,7 @@ export class ToyTrainingProblem implements TrainingProblem {
     const l = this.lastLandscape?.iteration === last ? this.lastLandscape : await this.landscape(last);
     await writeLandscapeFile(`${dir}/${LANDSCAPE_FILE}`, l);
     await writeCheckpoint(`${dir}/${CHECKPOINT_FILE}`, this.model.stateTensors(), this.metadata(last));
-    if (this.bank) await writeBankFile(`${dir}/${BANK_FILE}`, this.bank, [this.config.s_t_0_size, 2], this.metadata(last));
+    if (this.bank) await writeBankFile(`${dir}/${BANK_FILE}`, this.bank, this.bankShape(), this.metadata(last));
     return { kl_true_ebm: l.kl_true_ebm, kl_true_kde: l.kl_true_kde, toy_type: this.config.toy_type };
   }
 }
