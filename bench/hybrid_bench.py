@@ -45,5 +45,8 @@ for rep in range(a.reps + 1):
     if rep > 0:
         lang.append((t1 - t0) * 1000)
         weight.append((t2 - t1) * 1000)
+import re
+blas = re.search(r"BLAS_INFO=([^,]+)", torch.__config__.show())
 print(json.dumps({"langevin_ms": statistics.median(lang), "weight_ms": statistics.median(weight),
-                  "iteration_ms": statistics.median([l + w for l, w in zip(lang, weight)])}))
+                  "iteration_ms": statistics.median([l + w for l, w in zip(lang, weight)]),
+                  "torch": torch.__version__, "blas": blas.group(1) if blas else "unknown"}))

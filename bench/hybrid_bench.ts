@@ -32,6 +32,9 @@ interface Timing {
   iteration_ms: number;
   langevin_ms: number;
   weight_ms: number;
+  /** PyTorch only: its version and the BLAS its Linear layers use ("generic" = reference BLAS, slow). */
+  torch?: string;
+  blas?: string;
 }
 
 function torchTiming(reps: number, batch: number, steps: number, threads: number): Promise<Timing | null> {
@@ -70,7 +73,10 @@ async function main(): Promise<void> {
   const threads = positiveIntFlag("torch-threads", 2);
   const torch = Deno.args.includes("--no-torch") ? null : await torchTiming(reps, batch, steps, threads);
   if (torch === null) console.log(Deno.args.includes("--no-torch") ? "PyTorch skipped (--no-torch): no ratio" : "PyTorch NOT AVAILABLE (/usr/bin/python3 cannot import torch): no ratio");
-  else console.log(`PyTorch reference: ${threads} thread(s), same command`);
+  else {
+    console.log(`PyTorch ${torch.torch} reference: ${threads} thread(s), same command; its BLAS: ${torch.blas}`);
+    if (torch.blas === "generic") console.log("  (generic = the reference BLAS: this PyTorch's Linear layers run unoptimised, so the ratio flatters us)");
+  }
   console.log("\npart        ours ms   torch ms   ratio");
   for (const key of ["iteration_ms", "langevin_ms", "weight_ms"] as const) {
     const t = torch?.[key] ?? null;
