@@ -40,7 +40,11 @@ export default defineTask({
       if (await exists(join(dir, EPOCH_LOG_FILE))) {
         const epochs = await readEpochLog(join(dir, EPOCH_LOG_FILE));
         const iterations = parseMetricsJsonl(await Deno.readTextFile(join(dir, "metrics.jsonl")), join(dir, "metrics.jsonl"));
-        await writeFigure(ctx.outDir, `${input.id}-training`, hybridTrainingFigure(epochs, iterations, `Training: ${input.id}`));
+        // A run finished early by on_diverge: stop says where and why in its metrics.json.
+        const summary = await exists(join(dir, "metrics.json")) ? JSON.parse(await Deno.readTextFile(join(dir, "metrics.json"))) : {};
+        const diverged = typeof summary.diverged_at === "number" ? ` — diverged at iteration ${summary.diverged_at}: ${summary.diverged_reason}` : "";
+        if (diverged) Object.assign(metrics, { [`${input.id}_diverged_at`]: summary.diverged_at, [`${input.id}_diverged_reason`]: summary.diverged_reason });
+        await writeFigure(ctx.outDir, `${input.id}-training`, hybridTrainingFigure(epochs, iterations, `Training: ${input.id}${diverged}`));
         if (await exists(join(dir, NEGATIVES_FILE))) {
           const { negatives } = await readSampleBatches(join(dir, NEGATIVES_FILE));
           const [n, height, width, channels] = negatives.shape;

@@ -45,7 +45,7 @@ export async function trainHybrid(ctx: TaskContext<TrainHybridConfig>, hooks: Pi
     lrDecay: 1,
     summaryWindow: c.summary_window,
     config: c,
-  }, hooks);
+  }, { ...hooks, onDiverge: c.on_diverge === "stop" ? "finish" : "throw" });
   ctx.log.info(`final validation accuracy ${summary.final_val_accuracy}, ${summary.seconds_per_iter.toFixed(3)} s/iteration`);
 }
 

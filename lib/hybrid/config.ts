@@ -56,6 +56,13 @@ export const TrainHybridConfig = z.strictObject({
   classes: z.number().int().min(2).default(10),
   /** (ours) Hidden widths of the MLP (the seed's 512, 512, 512). */
   hidden: z.array(z.number().int().positive()).min(1).default([512, 512, 512]),
+  /**
+   * (ours) On a non-finite loss, energy or weight: `fail` stops the step with the iteration and the
+   * value (the default); `stop` ends training there, keeps the last good checkpoint's weights as
+   * the model and records `diverged_at` / `diverged_reason` in the metrics, so a comparison (the
+   * seed's sign) still reaches its evaluation and the report.
+   */
+  on_diverge: z.enum(["fail", "stop"]).default("fail"),
   /** (ours) Iterations between resumable checkpoints (and at the end of every epoch). */
   log_freq: z.number().int().positive().default(100),
   /** (ours) Number of final iterations whose d_t / r_t are summarised in metrics.json. */

@@ -68,6 +68,13 @@ export interface LoopOptions {
   backend?: string;
   /** Called after each iteration is fully logged (tests use it to simulate a kill). */
   afterIteration?: (iter: number) => void | Promise<void>;
+  /**
+   * What a divergence does: `throw` (default) stops with {@link TrainingDivergedError}; `finish`
+   * restores the last good checkpoint, writes the final outputs from it and returns a summary with
+   * `diverged_at` and `diverged_reason` (for runs compared in one report, e.g. a sign that is
+   * expected to fail). A divergence before the first checkpoint always throws.
+   */
+  onDiverge?: "throw" | "finish";
 }
 
 /** Name of the resumable state inside resumeDir. */
@@ -75,7 +82,7 @@ export const STATE_FILE = "state.safetensors";
 
 /** Thrown when d_t, energies or weights stop being finite. */
 export class TrainingDivergedError extends Error {
-  constructor(readonly iteration: number, detail: string, lastGood: number) {
+  constructor(readonly iteration: number, readonly detail: string, readonly lastGood: number) {
     super(
       `Training diverged at iteration ${iteration}: ${detail}` +
         (lastGood > 0
@@ -122,6 +129,7 @@ export async function runTrainingLoop(problem: TrainingProblem, o: LoopOptions):
   let lastGood = start;
   const metrics = await MetricsLog.open(`${workDir}/${METRICS_LOG_FILE}`, start);
   let trainSeconds = priorSeconds;
+  let diverged: TrainingDivergedError | null = null;
   try {
     for (let iter = start + 1; iter <= o.numIters; iter++) {
       if (o.signal?.aborted) throw new Error(`Training stopped at iteration ${iter}: the run was cancelled`);
@@ -156,6 +164,12 @@ export async function runTrainingLoop(problem: TrainingProblem, o: LoopOptions):
       o.progress.update(iter, o.numIters, "iteration");
       await o.afterIteration?.(iter);
     }
+  } catch (e) {
+    if (!(e instanceof TrainingDivergedError) || o.onDiverge !== "finish" || e.lastGood < 1) throw e;
+    diverged = e;
+    o.log.warn(`${e.message.split(" (")[0]}; finishing with the last good checkpoint (iteration ${e.lastGood}) as configured`);
+    const { tensors } = decodeSafetensors(await Deno.readFile(statePath), `'${statePath}'`);
+    await problem.restoreState(tensors);
   } finally {
     metrics.close();
   }
@@ -164,14 +178,16 @@ export async function runTrainingLoop(problem: TrainingProblem, o: LoopOptions):
   const summary = summarizeTraining(d, r, o.summaryWindow);
   const extra = await problem.finish(workDir);
   await moveContents(workDir, o.outDir);
+  const ran = diverged ? metrics.records.length : o.numIters;
   return {
     ...summary,
     ...extra,
-    iterations: o.numIters,
+    ...(diverged ? { diverged_at: diverged.iteration, diverged_reason: diverged.detail, weights_from_iteration: diverged.lastGood } : {}),
+    iterations: ran,
     wall_seconds: trainSeconds,
     elapsed_seconds: (performance.now() - started) / 1000,
-    seconds_per_iter: trainSeconds / o.numIters,
-    iters_per_second: o.numIters / trainSeconds,
+    seconds_per_iter: trainSeconds / ran,
+    iters_per_second: ran / trainSeconds,
     resumed_from: start,
     backend: o.backend ?? "unknown",
   };

@@ -56,13 +56,13 @@ export function trainingSchedule(
  * Runs the training loop in the step's context (seed, resume and output dirs, logger, progress,
  * abort signal, backend), then writes `metrics.json`. Training draws nothing: `plot-diagnostics`
  * draws `metrics.jsonl`.
- * `hooks` lets tests simulate a kill after an iteration.
+ * `hooks` lets tests simulate a kill after an iteration; `onDiverge` chooses what a divergence does.
  */
 export async function trainInStep(
   ctx: TaskContext<unknown>,
   problem: TrainingProblem,
   schedule: TrainingSchedule,
-  hooks: Pick<LoopOptions, "afterIteration"> = {},
+  hooks: Pick<LoopOptions, "afterIteration" | "onDiverge"> = {},
 ): Promise<LoopSummary> {
   const summary = await runTrainingLoop(problem, {
     ...schedule,

@@ -111,6 +111,25 @@ Deno.test("train-hybrid: a non-finite loss stops training naming the iteration",
   }
 });
 
+Deno.test("train-hybrid: with on_diverge stop, a divergence ends training on the last good checkpoint and says where and why", async () => {
+  const root = await Deno.makeTempDir();
+  const wild = TrainHybridConfig.parse({ ...tiny, lr: 1e30, log_freq: 1, on_diverge: "stop" });
+  const t = await contextWithResume(wild, [await labelledInput(root, "data", 14)]);
+  try {
+    await trainHybrid(t.ctx);
+    const m = t.metrics!;
+    assert(typeof m.diverged_at === "number" && typeof m.diverged_reason === "string", JSON.stringify(m));
+    assertEquals(m.weights_from_iteration, (m.diverged_at as number) - 1, "log_freq 1: the iteration before");
+    assert(await exists(`${t.ctx.outDir}/model.safetensors`), "the model of the last good checkpoint is written");
+    const lines = (await Deno.readTextFile(`${t.ctx.outDir}/metrics.jsonl`)).trim().split("\n");
+    assertEquals(lines.length, (m.diverged_at as number) - 1, "metrics.jsonl stops before the diverged iteration");
+    assert(t.logs.some((l) => l.startsWith("warn Training diverged at iteration")), t.logs.join("\n"));
+  } finally {
+    await t.dispose();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("eval-hybrid and plot-hybrid: accuracy, calibration, energies, samples and figures of a trained tiny model", async () => {
   const root = await Deno.makeTempDir();
   const train = await contextWithResume(tiny, [await labelledInput(root, "data", 14)]);
