@@ -194,11 +194,11 @@ Deno.test("the fused chain is statistically the per-step chain (independent seed
   net.dispose();
 });
 
-Deno.test("the fused chain is reproducible and independent of the thread count (2048 chains: 1 vs 2 threads)", () => {
+for (const [rows, steps] of [[2048, 5], [100, 100]]) Deno.test(`the fused chain is reproducible and independent of the thread count (${rows} chains, ${steps} steps: 1 vs 2 threads)`, () => {
   use("native");
   const stack = randomStack([2, 32, 64, 64, 64, 1], 3);
-  const x = tf.tensor2d(normals(4096, 1), [2048, 2]);
-  const noise = tf.tensor3d(normals(5 * 4096, 2), [5, 2048, 2]);
+  const x = tf.tensor2d(normals(2 * rows, 1), [rows, 2]);
+  const noise = tf.tensor3d(normals(steps * 2 * rows, 2), [steps, rows, 2]);
   const run = (threads: string) =>
     withEnv("EBM_NATIVE_THREADS", threads, () => {
       const out = denseLangevinChain(stack, x, noise, 0.01);

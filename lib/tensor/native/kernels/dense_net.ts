@@ -8,9 +8,10 @@
  * dispatch and the weights in cache. The step means are taken here from the C code's per-image
  * energies and norms exactly as the native `EbmLangevinUpdate` takes them.
  *
- * Chains of ≥ {@link PARALLEL_ROWS} rows split their row blocks over the backend's OpenMP
- * threads (results do not depend on the count); smaller batches, such as the toy's 100, run on
- * one thread, where a shared machine's descheduled worker cannot stall them.
+ * A chain splits its 32-row blocks over the backend's OpenMP threads (results do not depend on
+ * the count) when it has at least two blocks and its work reaches the backend's single-thread
+ * limit ({@link SINGLE_THREAD_WORK}); the threads join once per chain, not once per step, so a
+ * shared machine's descheduled worker can stall a chain at most once.
  *
  * @example
  * ```ts ignore
@@ -24,10 +25,11 @@ import { float32Values, type NativeContext } from "./context.ts";
 import { cpuMean } from "./langevin_update.ts";
 import { buildCLibrary, DENSE_NET_SOURCE } from "../c_build.ts";
 import { resolveThreadCount } from "../threads.ts";
+import { SINGLE_THREAD_WORK } from "../dnnl.ts";
 import { DENSE_LANGEVIN_CHAIN, DENSE_ML_GRADS, KernelUnavailableError } from "../../kernels/kernel_names.ts";
 
-/** Row count from which a chain uses more than one thread. */
-export const PARALLEL_ROWS = 1024;
+/** Rows per block of the C kernel (BLOCK_ROWS in dense_net.c): a chain needs two blocks to split. */
+const BLOCK_ROWS = 32;
 
 const SYMBOLS = {
   ebm_dense_langevin_chain: {
@@ -122,7 +124,9 @@ export function makeDenseLangevinChain(ctx: NativeContext): KernelFunc {
     const next = ctx.output(n * d);
     next.set(xs!);
     const energies = new Float32Array(steps * n), norms = new Float32Array(steps * n);
-    const threads = n >= PARALLEL_ROWS ? resolveThreadCount() : 1;
+    let flopsPerRow = 0;
+    for (let l = 0; l < layers; l++) flopsPerRow += 4 * widths[l] * widths[l + 1]; // forward + input gradient
+    const threads = n >= 2 * BLOCK_ROWS && steps * n * flopsPerRow >= SINGLE_THREAD_WORK ? resolveThreadCount() : 1;
     const status = chainLibrary(DENSE_LANGEVIN_CHAIN).symbols.ebm_dense_langevin_chain(n, layers, widths, params, Math.fround(alpha), Math.fround(epsilon), steps, noise!, next, energies, norms, threads);
     if (status !== 0) fail(status === -2 ? "out of memory" : `the C kernel rejected the sizes (status ${status})`);
     const stats = new Float32Array(2 * steps);
