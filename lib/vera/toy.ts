@@ -18,7 +18,7 @@
  * `landscape.json` (lib/artifacts/landscape_file.ts: "true" = the exact density for 8gaussians,
  * a KDE of data points otherwise; "ebm" = exp(−E) normalised on the grid; "kde" = a KDE of the
  * sampler's points), and metrics: `mse_logp` (8gaussians: the centred MSE between −E and the
- * exact log-density over `eval_points` training points, {@link centredMse}), `kl_true_ebm`,
+ * exact log-density over `eval_points` training points (evenly strided through the set), {@link centredMse}), `kl_true_ebm`,
  * `kl_true_kde`.
  *
  * @example
@@ -61,7 +61,7 @@ const ToyCommon = {
   n_iters: count().default(20000),
   /** Log and checkpoint every this many iterations. */
   log_every: count().default(500),
-  /** Training points the MSE is averaged over (the first ones of the point set). */
+  /** Training points the MSE is averaged over (an evenly strided subset of the point set). */
   eval_points: count().default(10000),
   /** Points of the sampler written to samples.safetensors and used for its KDE. */
   n_samples_out: count().default(2000),
@@ -127,7 +127,9 @@ class ToyData {
   constructor(readonly points: Float32Array, readonly dataset: string, evalCount: number) {
     this.n = points.length / 2;
     if (this.n < 2) throw new Error(`Cannot train on '${dataset}': the point set has ${this.n} point(s)`);
-    this.evalPoints = points.subarray(0, 2 * Math.min(evalCount, this.n));
+    // An evenly strided subset: point sets may be ordered (2spirals writes one arm, then the other).
+    const m = Math.min(evalCount, this.n);
+    this.evalPoints = gatherRows(points, 2, Int32Array.from({ length: m }, (_, i) => Math.floor((i * this.n) / m)));
     this.evalExact = dataset === "8gaussians" ? eightGaussiansLogDensities(this.evalPoints) : null;
   }
   /** A batch of `b` points, drawn with replacement from the stream of iteration `iter`. */
