@@ -219,6 +219,7 @@ export function slurmStepRunner(settings: SlurmSettings, hooks: { onSubmitted?: 
     let lastKey = "";
     let cancelled = false;
     let restarts = 0;
+    let readErrors = 0;
     const pollMs = settings.poll_seconds * 1000;
     for (;;) {
       if (options.signal?.aborted && !cancelled) {
@@ -226,14 +227,26 @@ export function slurmStepRunner(settings: SlurmSettings, hooks: { onSubmitted?: 
         await cancelJobs([jobId]).catch(() => {});
         options.onMessage({ type: "log", level: "warn", message: `cancelled Slurm job ${jobId} (scancel)` });
       }
-      info = await jobInfo(jobId);
+      try {
+        info = await jobInfo(jobId);
+        readErrors = 0;
+      } catch (e) {
+        // A busy or restarting controller ("Socket timed out") must not fail a running step at once.
+        if (++readErrors >= 10) {
+          await cancelJobs([jobId]).catch(() => {});
+          throw new Error(`Cannot follow Slurm job ${jobId} (cancelled it): ${(e as Error).message}`);
+        }
+        options.onMessage({ type: "log", level: "warn", message: `${(e as Error).message}; retrying` });
+        await sleep(pollMs * readErrors);
+        continue;
+      }
+      if (info && info.restarts > restarts) {
+        restarts = info.restarts;
+        result = null; // the earlier attempt's result does not count (read before this attempt's lines)
+      }
       await pump();
       if (info) {
         const key = `${info.state}|${info.restarts}`;
-        if (info.restarts > restarts) {
-          restarts = info.restarts;
-          result = null; // the earlier attempt's result does not count
-        }
         if (key !== lastKey) {
           if (info.state === "RUNNING") options.onMessage({ type: "log", level: "info", message: `Slurm job ${jobId} running on ${info.nodes}${info.restarts ? ` (restart ${info.restarts})` : ""}` });
           else if (info.state === "REQUEUED" || (info.restarts > 0 && info.state === "PENDING")) {
