@@ -11,6 +11,7 @@
  * @module
  */
 import type { FingerprintFields } from "./fingerprint.ts";
+import { MATRIX_SEPARATOR } from "./pipeline_file.ts";
 import { canonicalJson } from "./hashing.ts";
 
 function flatten(value: unknown, prefix: string, out: Map<string, unknown>): Map<string, unknown> {
@@ -56,9 +57,38 @@ export function fieldChanges(previous: FingerprintFields, current: FingerprintFi
     was === undefined ? `npm package ${pkg}@${now} is now used` : now === undefined ? `npm package ${pkg} is no longer used` : `npm package ${pkg} changed ${was} → ${now}`));
   reasons.push(...diffRecords(previous.external ?? {}, current.external, (path, was, now) =>
     was === undefined ? `external input ${path} added` : now === undefined ? `external input ${path} removed` : `external input ${path} changed`));
+  // Variants of one matrix step (`train__seed-1`, …) are told as one: "upstream train (all 4 variants) is stale".
+  const groupOf = (id: string) => (id.includes(MATRIX_SEPARATOR) ? id.slice(0, id.indexOf(MATRIX_SEPARATOR)) : null);
+  const variants = new Map<string, string[]>();
   for (const id of Object.keys(current.upstream)) {
-    if (upstreamIsStale(id)) reasons.push(`upstream ${id} is stale`);
-    else if (previous.upstream?.[id] !== current.upstream[id]) reasons.push(`upstream ${id} re-ran`);
+    const group = groupOf(id);
+    if (group !== null) variants.set(group, [...(variants.get(group) ?? []), id]);
+  }
+  const folded = new Map<string, string[]>();
+  for (const id of Object.keys(current.upstream)) {
+    const what = upstreamIsStale(id) ? "is stale" : previous.upstream?.[id] !== current.upstream[id] ? "re-ran" : null;
+    if (what === null) continue;
+    const group = groupOf(id);
+    if (group === null) {
+      reasons.push(`upstream ${id} ${what}`);
+      continue;
+    }
+    const key = `${group}\u0000${what}`;
+    if (!folded.has(key)) {
+      folded.set(key, []);
+      reasons.push(key);
+    }
+    folded.get(key)!.push(id);
+  }
+  for (const [key, ids] of folded) {
+    const [group, what] = key.split("\u0000");
+    const total = variants.get(group)!.length;
+    const text = ids.length === total
+      ? `upstream ${group} (${total === 1 ? "its variant" : `all ${total} variants`}) ${what}`
+      : ids.length === 1
+      ? `upstream ${ids[0]} ${what}`
+      : `upstream ${group}: ${ids.length} of ${total} variants (${ids.slice(0, 3).join(", ")}${ids.length > 3 ? ", …" : ""}) ${what === "is stale" ? "are stale" : what}`;
+    reasons[reasons.indexOf(key)] = text;
   }
   for (const id of Object.keys(previous.upstream ?? {})) if (!(id in current.upstream)) reasons.push(`no longer needs ${id}`);
   if (previous.runtime?.deno !== current.runtime.deno) reasons.push(`Deno version changed ${previous.runtime?.deno} → ${current.runtime.deno}`);

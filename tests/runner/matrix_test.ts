@@ -91,6 +91,11 @@ Deno.test("a matrix pipeline runs, re-runs cached, and status and dag list its v
   assert(/fresh +gen__value-2p5__seed-2 /.test(status.stdout), status.stdout);
   const dag = await runCli(root, ["dag", "sweep"]);
   assert(dag.stdout.includes("gen__value-1__seed-1 --> each__value-1__seed-1") || dag.stdout.includes("each__value-1__seed-1"), dag.stdout);
+  const reasons = async (sets: string[]) => (await plan("sweep", { sets })).steps.all.reasons;
+  assert((await reasons(["gen.label=z"])).includes("upstream gen (all 4 variants) is stale"), "all variants");
+  assert((await reasons(["gen__value-1__seed-2.label=z"])).includes("upstream gen__value-1__seed-2 is stale"), "one variant");
+  const two = await reasons(["gen__value-1__seed-1.label=z", "gen__value-2p5__seed-2.label=z"]);
+  assert(two.includes("upstream gen: 2 of 4 variants (gen__value-1__seed-1, gen__value-2p5__seed-2) are stale"), two.join("; "));
   const lock = JSON.parse(await Deno.readTextFile(join(root, "outputs", "sweep", "pipeline.lock.json")));
   assertEquals(lock.steps["gen__value-2p5__seed-1"].fields.config.value, 2.5);
 });
