@@ -33,7 +33,7 @@
  */
 import { join } from "node:path";
 import { defineTask } from "../lib/task.ts";
-import { readSafetensors } from "../lib/util/safetensors.ts";
+import { MINIMA_FILE, readMinimaFile } from "../lib/artifacts/minima_file.ts";
 import { makeExecutor } from "../lib/adelm/make_executor.ts";
 import { resolveEnergySource } from "../lib/adelm/resolve_source.ts";
 import { basinClusterMetrics, basinClusterSchema, basinsFile, clusterBasins } from "../lib/adelm/basin_cluster.ts";
@@ -46,14 +46,9 @@ export default defineTask({
   usesTensors: true,
   async run(ctx) {
     const { config } = ctx;
-    const path = join(ctx.input(config.minima_from).dir, "minima.safetensors");
-    const { tensors } = await readSafetensors(path);
-    if (!tensors.minima || !tensors.energies) throw new Error(`Cannot read '${path}': expected tensors 'minima' and 'energies'`);
-    const n = tensors.minima.shape[0], row = tensors.minima.data.length / Math.max(1, n);
-    const flat = tensors.minima.data as Float32Array;
-    const minima = Array.from({ length: n }, (_, i) => flat.slice(i * row, (i + 1) * row));
-    const energies = Array.from(tensors.energies.data as Float32Array);
-    if (n === 0) throw new Error(`Cannot cluster '${path}': it holds no minima`);
+    const path = join(ctx.input(config.minima_from).dir, MINIMA_FILE);
+    const { rows: minima, energies } = await readMinimaFile(path);
+    if (minima.length === 0) throw new Error(`Cannot cluster '${path}': it holds no minima`);
     const result = await clusterBasins(minima, energies, config, {
       seed: ctx.seed,
       log: ctx.log,

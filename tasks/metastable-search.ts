@@ -23,8 +23,9 @@
 import { z } from "zod";
 import { join } from "node:path";
 import { defineTask, type TaskContext } from "../lib/task.ts";
-import { writeFileAtomic, writeJsonAtomic } from "../lib/util/fs.ts";
-import { encodeSafetensors, readSafetensors } from "../lib/util/safetensors.ts";
+import { writeJsonAtomic } from "../lib/util/fs.ts";
+import { readSafetensors } from "../lib/util/safetensors.ts";
+import { MINIMA_FILE, writeMinimaFile } from "../lib/artifacts/minima_file.ts";
 import { energySourceSchema } from "../lib/adelm/energy_source.ts";
 import { executionSchema, searchSchema } from "../lib/adelm/config.ts";
 import { makeExecutor } from "../lib/adelm/make_executor.ts";
@@ -121,13 +122,7 @@ export default defineTask({
       energies[i] = r.energy;
       steps[i] = r.steps;
     });
-    await writeFileAtomic(
-      join(ctx.outDir, "minima.safetensors"),
-      encodeSafetensors(
-        { minima: { dtype: "F32", shape: [n, ...shape], data: minima }, energies: { dtype: "F32", shape: [n], data: energies }, steps: { dtype: "I32", shape: [n], data: steps } },
-        { task: "metastable-search", seed: String(ctx.seed) },
-      ),
-    );
+    await writeMinimaFile(join(ctx.outDir, MINIMA_FILE), { minima, energies, steps, stateShape: shape }, ctx.seed);
     await writeJsonAtomic(join(ctx.outDir, "traces.json"), { trace_every: p.trace_every, traces: results.map((r) => r.trace) });
     const all = Array.from(energies), dist = distanceStats(results.map((r) => r.minimum));
     await ctx.writeMetrics({
