@@ -86,23 +86,29 @@ export function reliabilityFigure(bins: ReliabilityBin[], ece: number, title: st
   return composePanels([{ title: `${title}: ECE ${(100 * ece).toFixed(2)}% (${bins.length} bins)`, figure }], { columns: 1 });
 }
 
-/** Histograms of energies: test images, uniform noise, short-run samples. */
-export function energyHistogramFigure(energies: { test: ArrayLike<number>; noise: ArrayLike<number>; samples: ArrayLike<number> }, title: string): Figure {
-  const rows = [
-    ...Array.from(energies.test, (e) => ({ e, set: "test images" })),
-    ...Array.from(energies.noise, (e) => ({ e, set: "uniform noise" })),
-    ...Array.from(energies.samples, (e) => ({ e, set: "short-run samples" })),
+/** Histograms of energies: test images, uniform noise, short-run samples, each as a fraction of its own set, overlaid (not stacked). */
+export function energyHistogramFigure(energies: { test: ArrayLike<number>; noise: ArrayLike<number>; samples: ArrayLike<number> }, title: string, bins = 60): Figure {
+  const sets = [
+    { set: "test images", values: energies.test, color: COLORS.a },
+    { set: "uniform noise", values: energies.noise, color: COLORS.b },
+    { set: "short-run samples", values: energies.samples, color: COLORS.c },
   ];
-  const color = (s: string) => (s === "test images" ? COLORS.a : s === "uniform noise" ? COLORS.b : COLORS.c);
+  let lo = Infinity, hi = -Infinity;
+  for (const { values } of sets) for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) lo = Math.min(lo, values[i]), hi = Math.max(hi, values[i]);
+  if (!(hi > lo)) hi = lo + 1;
+  const width = (hi - lo) / bins;
+  const rects = sets.flatMap(({ set, values, color }) => {
+    const counts = new Float64Array(bins);
+    for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) counts[Math.min(bins - 1, Math.floor((values[i] - lo) / width))]++;
+    return Array.from(counts, (c, b) => ({ set, color, x1: lo + b * width, x2: lo + (b + 1) * width, p: values.length ? c / values.length : 0 })).filter((r) => r.p > 0);
+  });
   const figure = plotToSvg({
     width: 2 * W, height: H, marginLeft: 56,
     x: { label: "energy E(x)", labelAnchor: "center", labelArrow: "none" },
-    y: { label: "fraction of the set", labelArrow: "none", grid: true },
-    marks: [
-      Plot.rectY(rows, Plot.binX({ y: "proportion-facet" }, { x: "e", fill: (d: { set: string }) => color(d.set), z: "set", mixBlendMode: "multiply", fillOpacity: 0.6, thresholds: 60 } as Plot.BinXInputs<Plot.RectYOptions>)),
-    ],
+    y: { label: "fraction of its set", labelArrow: "none", grid: true },
+    marks: [Plot.rect(rects, { x1: "x1", x2: "x2", y1: 0, y2: "p", fill: (r: { color: string }) => r.color, fillOpacity: 0.55 })],
   });
-  const legend = swatchLegend(["test images", "uniform noise", "short-run samples"].map((label) => ({ label, color: color(label) })), 2 * W - 24, 22);
+  const legend = swatchLegend(sets.map(({ set, color }) => ({ label: set, color })), 2 * W - 24, 22);
   return composePanels([{ title, figure, overlay: legend }], { columns: 1 });
 }
 
