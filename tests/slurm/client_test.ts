@@ -72,8 +72,9 @@ Deno.test("local cluster: a cancelled job is CANCELLED; a requeued one restarts"
 
 Deno.test("local cluster: memory over --mem is killed by Slurm's polling (no cgroups here: FAILED, 'Exceeded job memory limit' in the log)", async () => {
   await localCluster();
-  // `tail` keeps a newline-free input whole in memory: about 400 MB against a 100 MB limit.
-  const id = await submitJob({ script: script("head -c 400000000 /dev/zero | tail > /dev/null; sleep 5"), name: "oom", output: `${tmp}/m-%j.out`, memoryMb: 100 });
+  // About 400 MB, touched and held for 30 s against a 100 MB limit (Slurm samples memory every second).
+  const hog = `'${Deno.execPath()}' eval 'const a = new Uint8Array(400e6).fill(1); await new Promise((r) => setTimeout(r, 30000)); console.log(a[0])'`;
+  const id = await submitJob({ script: script(hog), name: "oom", output: `${tmp}/m-%j.out`, memoryMb: 100 });
   const info = await waitForJob(id, { pollMs: 250 });
   const log = await Deno.readTextFile(`${tmp}/m-${id}.out`);
   assert(info.state === "OUT_OF_MEMORY" || info.state === "FAILED" || info.state === "CANCELLED", describeJobEnd(info));
