@@ -179,24 +179,33 @@ Deno.test("slurm executor: two runs needing the same store entry at once both su
   await localCluster();
   const root = await project();
   await Deno.writeTextFile(join(root, "hold-same"), "");
-  const one = cliCommand(root, ["pipeline", "same1", ...slurmArgs]).spawn();
-  const two = cliCommand(root, ["pipeline", "same2", ...slurmArgs]).spawn();
+  const collect = (child: Deno.ChildProcess) => {
+    const seen = { text: "" };
+    const read = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) seen.text += chunk;
+    };
+    const done = Promise.all([read(child.stdout), read(child.stderr)]).then(() => child.status);
+    return { seen, done };
+  };
+  const one = collect(cliCommand(root, ["pipeline", "same1", ...slurmArgs]).spawn());
+  const two = collect(cliCommand(root, ["pipeline", "same2", ...slurmArgs]).spawn());
   const held = async () => {
     const out = await new Deno.Command("squeue", { args: ["-h", "-t", "RUNNING", "-o", "%j"], stdout: "piped" }).output();
     return new TextDecoder().decode(out.stdout).split("\n").filter((n) => n === "same1:s" || n === "same2:s");
   };
   await eventually(async () => (await held()).length > 0 ? true : undefined, 60_000, "a job of same1 or same2 to run");
-  await new Promise((r) => setTimeout(r, 2000));
+  // Release the job only once the other run is waiting for the entry.
+  await eventually(async () => (one.seen.text + two.seen.text).includes("is producing the same output") ? true : undefined, 60_000, "the other run to wait");
   assertEquals((await held()).length, 1, "jobs running for the one entry");
   await Deno.remove(join(root, "hold-same"));
-  const [r1, r2] = [await one.output(), await two.output()];
-  const text = (o: Deno.CommandOutput) => new TextDecoder().decode(o.stdout) + new TextDecoder().decode(o.stderr);
-  assertEquals([r1.code, r2.code], [0, 0], text(r1) + text(r2));
+  const [s1, s2] = [await one.done, await two.done];
+  const text = one.seen.text + two.seen.text;
+  assertEquals([s1.code, s2.code], [0, 0], text);
   assertEquals((await counts(root)).same, 1, "computed once");
   const [l1, l2] = [await readLock(root, "same1"), await readLock(root, "same2")];
   assertEquals(l1.steps.s.fingerprint, l2.steps.s.fingerprint);
   assertEquals([l1.steps.s.status, l2.steps.s.status].sort(), ["cached", "ran"]);
-  assert((text(r1) + text(r2)).includes("stored by another process meanwhile"), text(r1) + text(r2));
+  assert(text.includes("stored by another process meanwhile"), text);
 });
 
 Deno.test("slurm executor: --jobs bounds the jobs in flight", async () => {
