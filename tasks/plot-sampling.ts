@@ -16,7 +16,8 @@ import { z } from "zod";
 import { join } from "node:path";
 import { defineTask } from "../lib/task.ts";
 import { exists, readJson } from "../lib/util/fs.ts";
-import { parseSamplingRecords, samplingFigure } from "../lib/plot/sampling.ts";
+import { type SamplingRecords, samplingFigure } from "../lib/plot/sampling.ts";
+import { parseSamplingRecords, RECORDS_FILE } from "../lib/artifacts/sampling_records.ts";
 import { writeFigure } from "../lib/plot/render.ts";
 
 export default defineTask({
@@ -24,7 +25,7 @@ export default defineTask({
   description: "Plots energy, gradient magnitude and MH acceptance per Langevin step for each upstream sampling run.",
   usesSeed: false,
   config: z.object({
-    file: z.string().default("records.json"),
+    file: z.string().default(RECORDS_FILE),
     png_scale: z.number().positive().default(2),
   }),
   async run(ctx) {
@@ -32,7 +33,7 @@ export default defineTask({
     if (sources.length === 0) throw new Error(`Cannot plot sampling paths: no upstream step wrote ${ctx.config.file} (inputs: ${ctx.inputs.map((i) => i.id).join(", ") || "none"})`);
     const metrics: Record<string, number> = {};
     for (const { input, path } of sources) {
-      const records = parseSamplingRecords(await readJson(path), path);
+      const records: SamplingRecords = parseSamplingRecords(await readJson(path), path);
       const chainsPath = join(input.dir, CHAINS_FILE);
       if (await exists(chainsPath)) records.chains = await readSamplingChains(chainsPath);
       const figure = samplingFigure({ ...records, title: `${input.id}: sampling path` });

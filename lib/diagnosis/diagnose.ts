@@ -15,11 +15,11 @@
  */
 import { fileLookups, type Logger, type StepInput } from "../task.ts";
 import { exists, readJson } from "../util/fs.ts";
-import { readSafetensors } from "../util/safetensors.ts";
 import { METRICS_LOG_FILE, readTrainingSeries } from "../artifacts/metrics_log.ts";
 import { findDatasetInput } from "../train/task_io.ts";
 import { readImageDataset } from "../data/dataset_file.ts";
 import { CHECKPOINT_FILE, readCheckpoint } from "../artifacts/checkpoint.ts";
+import { FINAL_STATES_FILE, readFinalStates } from "../artifacts/sampling_records.ts";
 import { createNet } from "../nets/net.ts";
 import { type Diagnosis, evidenceEntry } from "./file.ts";
 import { type DiagnosisThresholds, type Evidence, imageSamplingVerdict, learningVerdict, type SamplingLabel, toySamplingVerdict } from "./rules.ts";
@@ -32,16 +32,16 @@ export interface DiagnoseResult {
 }
 
 async function imageSampling(trainInput: StepInput, longrunInput: StepInput, inputs: StepInput[], t: DiagnosisThresholds) {
-  const statesPath = `${longrunInput.dir}/final_states.safetensors`;
-  if (!(await exists(statesPath))) throw new Error(`Cannot diagnose '${trainInput.id}': its long-run step '${longrunInput.id}' has no final_states.safetensors`);
-  const states = (await readSafetensors(statesPath)).tensors.states;
+  const statesPath = `${longrunInput.dir}/${FINAL_STATES_FILE}`;
+  if (!(await exists(statesPath))) throw new Error(`Cannot diagnose '${trainInput.id}': its long-run step '${longrunInput.id}' has no ${FINAL_STATES_FILE}`);
+  const states = await readFinalStates(statesPath);
   const path = `${trainInput.dir}/${CHECKPOINT_FILE}`;
   const checkpoint = await readCheckpoint(path);
   const dataset = await readImageDataset(findDatasetInput(fileLookups(inputs)));
   const net = createNet(checkpoint.shape.net_type, checkpoint.shape, 0);
   try {
     net.loadStateDict(checkpoint.stateDict, `'${path}'`);
-    return imageSamplingVerdict(measureLongrun(net, dataset, states.data as Float32Array, t), t);
+    return imageSamplingVerdict(measureLongrun(net, dataset, states.data, t), t);
   } finally {
     net.dispose();
   }

@@ -8,7 +8,7 @@
  * `{ "step": [1, 2, …], "energy": [...], "grad_norm": [...], "acceptance": [...] }` with one
  * entry per recorded step (mean over the batch; `acceptance` only for MALA), plus, when the
  * sampling step wrote `chains.safetensors`, the per-chain paths. An array of rows
- * `[{ "step", "energy", "grad_norm", "acceptance"? }]` is accepted too (see {@link parseSamplingRecords}).
+ * `[{ "step", "energy", "grad_norm", "acceptance"? }]` is accepted too (`parseSamplingRecords`, `lib/artifacts/sampling_records.ts`).
  *
  * @example
  * ```ts
@@ -23,9 +23,10 @@ import { composePanels, type Panel } from "./compose.ts";
 import { decimateMinMax } from "./decimate.ts";
 import { SERIES_COLORS } from "./diagnostics.ts";
 import { type Figure, plotToSvg } from "./render.ts";
+import type { SamplingColumns } from "../artifacts/sampling_records.ts";
 
-/** Per-step records of a sampling run. */
-export interface SamplingRecords {
+/** Per-step records of a sampling run (the data part read by `lib/artifacts/sampling_records.ts`). */
+export interface SamplingRecords extends SamplingColumns {
   /** Step numbers (default 1, 2, …). */
   steps?: ArrayLike<number>;
   energy: ArrayLike<number>;
@@ -44,49 +45,7 @@ export interface SamplingRecords {
 /** At most this many chains are drawn per panel (the first ones). */
 export const MAX_CHAIN_LINES = 100;
 
-function numbers(value: unknown, field: string, source: string): number[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== "number" && v !== null)) {
-    throw new Error(`Cannot read sampling records '${source}': expected '${field}' to be an array of numbers`);
-  }
-  return value.map((v) => (v === null ? NaN : v));
-}
 
-/**
- * Normalises either accepted JSON layout (columns or rows; `grad_norm`, `gradNorm` or `grad`) to
- * {@link SamplingRecords}. `source` names the file in errors.
- */
-export function parseSamplingRecords(json: unknown, source: string): SamplingRecords {
-  const rows = Array.isArray(json) ? json : (json as { records?: unknown })?.records;
-  if (Array.isArray(rows)) {
-    const pick = (row: Record<string, unknown>, names: string[]) => names.map((n) => row[n]).find((v) => v !== undefined);
-    const cols: Record<string, unknown[]> = { step: [], energy: [], grad_norm: [], acceptance: [] };
-    for (const row of rows as Record<string, unknown>[]) {
-      cols.step.push(pick(row, ["step", "iter"]));
-      cols.energy.push(pick(row, ["energy", "mean_energy"]));
-      cols.grad_norm.push(pick(row, ["grad_norm", "gradNorm", "grad"]));
-      cols.acceptance.push(pick(row, ["acceptance", "accept"]));
-    }
-    json = {
-      step: cols.step.every((v) => v !== undefined) ? cols.step : undefined,
-      energy: cols.energy,
-      grad_norm: cols.grad_norm,
-      acceptance: cols.acceptance.every((v) => v !== undefined) ? cols.acceptance : undefined,
-    };
-  }
-  if (typeof json !== "object" || json === null) throw new Error(`Cannot read sampling records '${source}': expected a JSON object or array`);
-  const o = json as Record<string, unknown>;
-  const gradField = ["grad_norm", "gradNorm", "grad"].find((k) => o[k] !== undefined) ?? "grad_norm";
-  const records: SamplingRecords = { energy: numbers(o.energy, "energy", source), gradNorm: numbers(o[gradField], gradField, source) };
-  if (o.step !== undefined) records.steps = numbers(o.step, "step", source);
-  const acceptField = ["acceptance", "accept"].find((k) => o[k] !== undefined);
-  if (acceptField) records.acceptance = numbers(o[acceptField], acceptField, source);
-  const n = records.energy.length;
-  for (const [name, arr] of [["step", records.steps], ["grad_norm", records.gradNorm], ["acceptance", records.acceptance]] as const) {
-    if (arr && arr.length !== n) throw new Error(`Cannot read sampling records '${source}': '${name}' has ${arr.length} entries but 'energy' has ${n}`);
-  }
-  if (n === 0) throw new Error(`Cannot read sampling records '${source}': no steps recorded`);
-  return records;
-}
 
 const WIDTH = 380;
 const HEIGHT = 240;

@@ -32,13 +32,14 @@ import type { TaskContext } from "../task.ts";
 import { createNet, type EnergyNet } from "../nets/net.ts";
 import { mala, ula, type StepRecord } from "../ebm/langevin.ts";
 import { encodeSafetensors, readSafetensors } from "../util/safetensors.ts";
-import { exists, writeFileAtomic, writeJsonAtomic } from "../util/fs.ts";
+import { exists, writeFileAtomic } from "../util/fs.ts";
 import type { Random } from "../util/random.ts";
 import { readImageDataset } from "../data/dataset_file.ts";
 import { writeGridPng } from "../data/image_grid.ts";
 import { samplingTemperature, type SamplingConfig } from "./config.ts";
 import { findCheckpoint, findDatasetInput } from "./task_io.ts";
 import { BANK_FILE, readBankFile, readCheckpoint } from "../artifacts/checkpoint.ts";
+import { FINAL_STATES_FILE, RECORDS_FILE, writeFinalStates, writeSamplingRecords } from "../artifacts/sampling_records.ts";
 import { CHAINS_FILE, joinChainChunks, writeChainChunk } from "../artifacts/sampling_chains.ts";
 import { distinctIndices, gatherRows } from "./chains.ts";
 import { streamFor } from "./streams.ts";
@@ -180,14 +181,14 @@ export async function runSampling(ctx: TaskContext<SamplingConfig>): Promise<voi
     await Deno.rename(`${workDir}/initial.png`, `${ctx.outDir}/initial.png`);
     if (await exists(`${workDir}/samples`)) await Deno.rename(`${workDir}/samples`, `${ctx.outDir}/samples`);
     await writeGridPng(`${ctx.outDir}/final.png`, states, gridShape);
-    await writeFileAtomic(`${ctx.outDir}/final_states.safetensors`, encodeSafetensors({ states: { dtype: "F32", shape, data: states } }, { checkpoint: path, config: JSON.stringify(c) }));
+    await writeFinalStates(`${ctx.outDir}/${FINAL_STATES_FILE}`, states, shape, { checkpoint: path, config: JSON.stringify(c) });
     const columns = {
       step: records.map((r) => r.step),
       energy: records.map((r) => r.energy),
       grad_norm: records.map((r) => r.gradNorm),
       ...(c.use_mh_langevin ? { acceptance: records.map((r) => r.acceptRate ?? NaN) } : {}),
     };
-    await writeJsonAtomic(`${ctx.outDir}/records.json`, columns);
+    await writeSamplingRecords(`${ctx.outDir}/${RECORDS_FILE}`, columns);
     await joinChainChunks(`${workDir}/chains`, Math.ceil(c.num_mcmc_steps / c.log_freq), `${ctx.outDir}/${CHAINS_FILE}`, { temperature });
     const acceptance = columns.acceptance;
     await ctx.writeMetrics({
