@@ -91,6 +91,10 @@ export async function claimEntry(
       await Deno.mkdir(dir);
       return await hold(dir);
     } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        await Deno.mkdir(storeDir(root), { recursive: true }); // a fresh store: create it, then claim
+        continue;
+      }
       if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
     }
     const owner = await readJson<Partial<Owner>>(join(dir, "owner.json")).catch(() => null);

@@ -17,6 +17,7 @@
  * @module
  */
 import { join } from "node:path";
+import process from "node:process";
 import { UserError } from "./errors.ts";
 import { pipelineOutDir } from "./paths.ts";
 
@@ -32,20 +33,30 @@ export interface RunLockHolder {
   started: string;
 }
 
-/** True while a process with this pid exists (Linux: /proc; elsewhere: signal 0). */
+/**
+ * True while a process with this pid exists on this machine. Uses `kill(pid, 0)` (needs
+ * --allow-run, which the runner has): ESRCH means gone, EPERM means alive under another user.
+ * Without it, `/proc/<pid>` where Deno lets us read it. When neither can tell, it answers
+ * true: callers use "gone" to delete a process's files or take over its claim, so an unknown
+ * process must count as alive. (Deno 2 refuses `/proc/<pid>` without --allow-all, so the old
+ * `/proc` test alone called every process dead under the runner's permissions.)
+ */
 export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ESRCH") return false;
+    if (code === "EPERM") return true;
+  }
   try {
     Deno.statSync(`/proc/${pid}`);
     return true;
-  } catch {
-    if (Deno.build.os === "linux") return false;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
   }
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
+  return true;
 }
 
 function lockPath(root: string, pipeline: string): string {

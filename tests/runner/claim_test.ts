@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../assert.ts";
 import { hostTag } from "../../lib/runner/store.ts";
+import { claimEntry } from "../../lib/runner/claim.ts";
 import { cliCommand, countTask, counts, makeProject, repoRoot, runCli, waitFor } from "./rig.ts";
 
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
@@ -78,5 +79,46 @@ Deno.test("a claim whose owner died is taken over: same host by pid, another hos
     assert(clean.stdout.includes(`would remove claim-${fp}.dead-deadbeef (0.0 MB): claim of a run that died`), clean.stdout);
   } finally {
     await Deno.remove(root, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("claimEntry: creates a fresh store; a second claimer waits until the first releases", async () => {
+  const root = await Deno.makeTempDir({ prefix: "claim-unit-" });
+  try {
+    const fp = "e".repeat(64);
+    const first = await claimEntry(root, fp, {});
+    const waited: string[] = [];
+    let secondHeld = false;
+    const second = claimEntry(root, fp, { onWait: (who) => waited.push(who), onBreak: (who, why) => waited.push(`broke ${who}: ${why}`) }).then((c) => (secondHeld = true, c));
+    await new Promise((r) => setTimeout(r, 700));
+    assertEquals(secondHeld, false, `the second claimer waits while the first holds the claim (${waited})`);
+    assertEquals(waited, [`process ${Deno.pid} on ${hostTag()}`]);
+    await first.release();
+    await (await second).release();
+    assertEquals([...Deno.readDirSync(join(root, "outputs/.cache"))].map((e) => e.name), []);
+  } finally {
+    await Deno.remove(root, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("processAlive tells live from gone under the runner's own permissions (not -A)", async () => {
+  const sleeper = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  try {
+    const gone = await deadPid();
+    const probe = `import { processAlive } from "${new URL("../../lib/runner/run_lock.ts", import.meta.url).href}";
+console.log(JSON.stringify([processAlive(Deno.pid), processAlive(${sleeper.pid}), processAlive(${gone})]));`;
+    const file = await Deno.makeTempFile({ suffix: ".ts" });
+    await Deno.writeTextFile(file, probe);
+    // The permissions of `deno task pipeline` (deno.json), which Deno 2 does not let read /proc/<pid>.
+    const o = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-R", "-W", "-E", "-N", "--allow-ffi", "--allow-sys", "--allow-run", "--quiet", "--config", join(repoRoot, "deno.json"), file],
+      stdout: "piped", stderr: "piped",
+    }).output();
+    await Deno.remove(file);
+    assertEquals(o.code, 0, new TextDecoder().decode(o.stderr));
+    assertEquals(JSON.parse(new TextDecoder().decode(o.stdout)), [true, true, false], "itself alive, a sleeping process alive, an exited one gone");
+  } finally {
+    sleeper.kill();
+    await sleeper.status;
   }
 });
