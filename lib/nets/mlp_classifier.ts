@@ -24,7 +24,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../util/random.ts";
 import { initTorchValues, internalShape, linearSpec, toInternal, toTorch } from "./params.ts";
-import type { NamedParam, StateDict } from "./net.ts";
+import { assignStateDict, type NamedParam, type StateDict } from "./net.ts";
 
 /** Layer widths of an MLP classifier. */
 export interface MlpSize {
@@ -104,18 +104,7 @@ export function createMlpClassifier(size: MlpSize, seed = 0): MlpClassifier {
       return out;
     },
     loadStateDict(sd, source = "state_dict") {
-      const missing = params.filter((p) => !(p.key in sd)).map((p) => p.key);
-      if (missing.length > 0) throw new Error(`Cannot load ${source} into the MLP classifier: missing key(s) ${missing.join(", ")}`);
-      const extra = Object.keys(sd).filter((k) => !params.some((p) => p.key === k));
-      if (extra.length > 0) throw new Error(`Cannot load ${source} into the MLP classifier: unexpected key(s) ${extra.join(", ")}`);
-      const values = params.map((p) => {
-        const e = sd[p.key];
-        if (e.shape.length !== p.spec.torchShape.length || e.shape.some((d, i) => d !== p.spec.torchShape[i])) {
-          throw new Error(`Cannot load ${source} key '${p.key}': expected shape [${p.spec.torchShape}], got [${e.shape}]`);
-        }
-        return toInternal(p.spec, e.data);
-      });
-      params.forEach((p, i) => tf.tidy(() => p.variable.assign(tf.tensor(values[i], internalShape(p.spec)))));
+      assignStateDict(params, sd, source, "the MLP classifier");
     },
     dispose() {
       for (const p of params) p.variable.dispose();

@@ -103,21 +103,29 @@ export function createNet(type: NetType, size: Partial<NetSize> = {}, seed = 0):
       return out;
     },
     loadStateDict(sd, source = "state_dict") {
-      const missing = params.filter((p) => !(p.key in sd)).map((p) => p.key);
-      if (missing.length > 0) throw new Error(`Cannot load ${source} into net '${type}': missing key(s) ${missing.join(", ")}`);
-      const extra = Object.keys(sd).filter((k) => !params.some((p) => p.key === k));
-      if (extra.length > 0) throw new Error(`Cannot load ${source} into net '${type}': unexpected key(s) ${extra.join(", ")}`);
-      const values = params.map((p) => {
-        const e = sd[p.key];
-        if (e.shape.length !== p.spec.torchShape.length || e.shape.some((d, i) => d !== p.spec.torchShape[i])) {
-          throw new Error(`Cannot load ${source} key '${p.key}': expected shape [${p.spec.torchShape}], got [${e.shape}]`);
-        }
-        return toInternal(p.spec, e.data);
-      });
-      params.forEach((p, i) => tf.tidy(() => p.variable.assign(tf.tensor(values[i], internalShape(p.spec)))));
+      assignStateDict(params, sd, source, `net '${type}'`);
     },
     dispose() {
       for (const p of params) p.variable.dispose();
     },
   };
+}
+
+/**
+ * Assigns a PyTorch-layout state_dict to `params`, all or nothing: every key must be present with
+ * its PyTorch shape and no other key may be there; errors name `source`, `target` and the key.
+ */
+export function assignStateDict(params: readonly NamedParam[], sd: StateDict, source: string, target: string): void {
+  const missing = params.filter((p) => !(p.key in sd)).map((p) => p.key);
+  if (missing.length > 0) throw new Error(`Cannot load ${source} into ${target}: missing key(s) ${missing.join(", ")}`);
+  const extra = Object.keys(sd).filter((k) => !params.some((p) => p.key === k));
+  if (extra.length > 0) throw new Error(`Cannot load ${source} into ${target}: unexpected key(s) ${extra.join(", ")}`);
+  const values = params.map((p) => {
+    const e = sd[p.key];
+    if (e.shape.length !== p.spec.torchShape.length || e.shape.some((d, i) => d !== p.spec.torchShape[i])) {
+      throw new Error(`Cannot load ${source} key '${p.key}': expected shape [${p.spec.torchShape}], got [${e.shape}]`);
+    }
+    return toInternal(p.spec, e.data);
+  });
+  params.forEach((p, i) => tf.tidy(() => p.variable.assign(tf.tensor(values[i], internalShape(p.spec)))));
 }

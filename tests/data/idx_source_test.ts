@@ -11,19 +11,11 @@ import { assert, assertEquals, assertThrowsAsync } from "../assert.ts";
 import { makeTestContext } from "../task_context.ts";
 import { serveFiles } from "./server.ts";
 import { gzipSync } from "node:zlib";
+import { idx } from "./idx_fixture.ts";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
-function idx(dims: number[], data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  const dv = new DataView(out.buffer);
-  out[2] = 0x08;
-  out[3] = dims.length;
-  dims.forEach((d, i) => dv.setUint32(4 + 4 * i, d, false));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
 
 /** A train split of 2 images (pixel value = 10·image + 1) in IDX .gz form. */
 const TRAIN = {
