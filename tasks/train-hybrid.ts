@@ -41,8 +41,8 @@ export async function trainHybrid(ctx: TaskContext<TrainHybridConfig>, hooks: Pi
     numIters: problem.numIters,
     logFreq: Math.min(c.log_freq, problem.itersPerEpoch),
     lrInit: c.lr,
-    lrMin: c.lr,
-    lrDecay: 1,
+    lrMin: Math.min(c.lr_min, c.lr),
+    lrDecay: c.lr_decay,
     summaryWindow: c.summary_window,
     config: c,
   }, { ...hooks, onDiverge: c.on_diverge === "stop" ? "finish" : "throw" });

@@ -32,6 +32,13 @@ export const TrainHybridConfig = z.strictObject({
   /** Adam learning rate (PyTorch's default betas 0.9/0.999, eps 1e-8). */
   lr: z.number().positive().default(1e-3),
   /**
+   * (ours) Per-iteration learning-rate decay `lr ← max(lr_min, lr·lr_decay)` (the anatomy repo's
+   * names). 1 (default) keeps the seed's constant Adam learning rate.
+   */
+  lr_decay: z.number().positive().max(1).default(1),
+  /** (ours) Floor of the decayed learning rate (used only when `lr_decay` < 1). */
+  lr_min: z.number().nonnegative().default(0),
+  /**
    * (ours) `jem`: E(x) = −LogSumExp(s), low energy = realistic, agreeing with the cross-entropy
    * (JEM's convention, the default). `seed`: the seed's literal E(x) = +LogSumExp(s).
    */

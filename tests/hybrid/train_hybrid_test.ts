@@ -75,6 +75,26 @@ Deno.test("train-hybrid: a tiny run writes the model in PyTorch layout, per-iter
   }
 });
 
+Deno.test("train-hybrid: lr_decay multiplies the learning rate every iteration down to lr_min; the default keeps the seed's constant rate", async () => {
+  const root = await Deno.makeTempDir();
+  const input = await labelledInput(root, "data", 14);
+  const decayed = await contextWithResume({ ...tiny, lr_decay: 0.5, lr_min: 2e-3 }, [input], `${root}/resume-a`);
+  const constant = await contextWithResume(tiny, [input], `${root}/resume-b`);
+  try {
+    await trainHybrid(decayed.ctx);
+    await trainHybrid(constant.ctx);
+    const lrs = async (dir: string) => (await Deno.readTextFile(`${dir}/metrics.jsonl`)).trim().split("\n").map((l) => JSON.parse(l).lr as number);
+    // 1e-2, 5e-3, 2.5e-3, then the floor 2e-3.
+    assertEquals(await lrs(decayed.ctx.outDir), [1e-2, 5e-3, 2.5e-3, 2e-3, 2e-3, 2e-3]);
+    assertEquals(await lrs(constant.ctx.outDir), [1e-2, 1e-2, 1e-2, 1e-2, 1e-2, 1e-2]);
+    const a = await outputs(decayed.ctx.outDir), b = await outputs(constant.ctx.outDir);
+    assert(JSON.stringify(a.weights) !== JSON.stringify(b.weights), "the decayed run's weights differ");
+  } finally {
+    for (const t of [decayed, constant]) await t.dispose();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("train-hybrid: killed after iteration 3 and re-run, the final weights and logs equal an uninterrupted run", async () => {
   const root = await Deno.makeTempDir();
   const input = await labelledInput(root, "data", 14);

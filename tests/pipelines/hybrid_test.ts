@@ -54,7 +54,7 @@ Deno.test("hybrid pipelines: the paper profile is the seed's config file (15 epo
   for (const pipeline of ["hybrid-fashion", "hybrid-mnist"]) {
     const c = (await plan(pipeline, "paper")).steps.train.config;
     assertEquals([c.epochs, c.batch_size, c.langevin_steps, c.langevin_alpha, c.langevin_sigma, c.lr], [15, 64, 50, 0.5, 0.05, 1e-3]);
-    assertEquals([c.energy_l2, c.langevin_clamp, c.hidden], [0, "final", [512, 512, 512]]);
+    assertEquals([c.energy_l2, c.langevin_clamp, c.hidden, c.lr_decay], [0, "final", [512, 512, 512], 1]);
     const cpu = (await plan(pipeline, "cpu")).steps.train.config;
     assertEquals([cpu.batch_size, cpu.langevin_alpha, cpu.langevin_sigma, cpu.lr, cpu.hidden, cpu.validation_size], [64, 0.5, 0.05, 1e-3, [512, 512, 512], 5000], "cpu keeps the recipe and the full split");
   }
