@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { assert, assertEquals } from "../assert.ts";
 import { makePlan, type Plan } from "../../lib/runner/plan.ts";
+import { loadPipelineFile } from "../../lib/runner/pipeline_file.ts";
 import mnistTask from "../../tasks/mnist.ts";
 import { readImageDataset } from "../../lib/data/dataset_file.ts";
 import { makeTestContext } from "../task_context.ts";
@@ -58,6 +59,12 @@ Deno.test("hybrid pipelines: the paper profile is the seed's config file (15 epo
     const cpu = (await plan(pipeline, "cpu")).steps.train.config;
     assertEquals([cpu.batch_size, cpu.langevin_alpha, cpu.langevin_sigma, cpu.lr, cpu.hidden, cpu.validation_size], [64, 0.5, 0.05, 1e-3, [512, 512, 512], 5000], "cpu keeps the recipe and the full split");
   }
+});
+
+Deno.test("hybrid-mnist declares the same recipe changes as hybrid-fashion (same profiles; the check itself: recipe_changes_test.ts)", async () => {
+  const [mnist, fashion] = await Promise.all(["hybrid-mnist", "hybrid-fashion"].map((p) => loadPipelineFile(root, p)));
+  assertEquals(mnist.recipeChanges, fashion.recipeChanges);
+  assert(Object.keys(fashion.recipeChanges.cpu.train).includes("lr_decay"), "the cpu profile's schedule is declared");
 });
 
 Deno.test("hybrid-mnist: the data steps download MNIST from the configured mirror (local server), md5-checked", async () => {

@@ -15,9 +15,11 @@ const TOY_RECIPE = ["toy_type", "toy_groups", "toy_sd", "toy_radius", "net_type"
 
 /** Fields of `train-ebm` that define the recipe; iterations, logging and long-run logging are budget. */
 const IMAGE_RECIPE = ["data", "batch_size", "im_sz", "im_ch", "data_epsilon", "net_type", "optimizer_type", "lr_init", "lr_min", "lr_decay", "epsilon", "num_shortrun_steps", "shortrun_init", "n_f", "persistent_bank_size"];
-const RECIPE: Record<string, string[]> = { "train-toy": TOY_RECIPE, "train-ebm": IMAGE_RECIPE };
+/** Fields of `train-hybrid` that define the seed's recipe; epochs, validation, logging are budget. */
+const HYBRID_RECIPE = ["batch_size", "langevin_steps", "langevin_alpha", "langevin_sigma", "lr", "lr_decay", "lr_min", "energy_sign", "generative_weight", "energy_l2", "langevin_clamp", "classes", "hidden"];
+const RECIPE: Record<string, string[]> = { "train-toy": TOY_RECIPE, "train-ebm": IMAGE_RECIPE, "train-hybrid": HYBRID_RECIPE };
 
-for (const pipeline of ["anatomy-toy", "anatomy-fashion", "basins-fashion", "anatomy-flowers", "basins-flowers"]) {
+for (const pipeline of ["anatomy-toy", "anatomy-fashion", "basins-fashion", "anatomy-flowers", "basins-flowers", "hybrid-fashion"]) {
   Deno.test(`${pipeline}: every recipe change of a profile is declared with its reason, and every declaration is real`, async () => {
     const paper = await makePlan({ root, pipeline, profile: "paper", sets: [], backend: "cpu" });
     const spec = await loadPipelineFile(root, pipeline);
