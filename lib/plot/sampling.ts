@@ -67,12 +67,15 @@ function pathPanel(values: ArrayLike<number>, steps: ArrayLike<number> | undefin
     for (let c = 0; c < Math.min(perChain.chains, MAX_CHAIN_LINES); c++) marks.push(line(column(perChain.values, perChain.chains, c), "#999999", 0.5, 0.35));
   }
   marks.push(line(values, color, perChain ? 1.5 : 1, 1));
+  // Long runs of non-convergent models reach energies of −10⁷: SI ticks (−25M) keep the labels inside the margin.
+  let largest = 0;
+  for (const v of [...Array.from(values), ...(perChain ? perChain.values : [])]) if (Number.isFinite(v)) largest = Math.max(largest, Math.abs(v));
   return plotToSvg({
     width: WIDTH,
     height: HEIGHT,
     marginLeft: 60,
     x: { label: "Langevin step", labelAnchor: "center", labelArrow: "none", tickFormat: "~s" },
-    y: { label: yLabel, labelArrow: "none", grid: true, ...(yDomain ? { domain: yDomain } : {}) },
+    y: { label: yLabel, labelArrow: "none", grid: true, ...(largest >= 1e4 ? { tickFormat: "~s" } : {}), ...(yDomain ? { domain: yDomain } : {}) },
     marks,
   });
 }
@@ -85,13 +88,15 @@ export function samplingFigure(records: SamplingRecords): Figure {
   if (ch && (ch.energy.length !== n * ch.chains || ch.gradNorm.length !== n * ch.chains)) {
     throw new Error(`Cannot plot sampling paths: per-chain records hold ${ch.energy.length / Math.max(1, ch.chains)} steps of ${ch.chains} chains, the batch means ${n} steps`);
   }
-  const note = ch ? ` (${Math.min(ch.chains, MAX_CHAIN_LINES)} chains in grey, mean in colour)` : "";
+  // On the figure's title, not the panel's: a panel is WIDTH px wide and a longer title is clipped.
+  const note = ch ? `${Math.min(ch.chains, MAX_CHAIN_LINES)} chains in grey, mean in colour` : "";
   const panels: Panel[] = [
-    { title: `Energy f/T over sampling path${note}`, figure: pathPanel(records.energy, records.steps, "energy f/T", SERIES_COLORS.first, undefined, ch && { values: ch.energy, chains: ch.chains }) },
+    { title: "Energy f/T over sampling path", figure: pathPanel(records.energy, records.steps, "energy f/T", SERIES_COLORS.first, undefined, ch && { values: ch.energy, chains: ch.chains }) },
     { title: "Gradient magnitude over sampling path", figure: pathPanel(records.gradNorm, records.steps, "gradient magnitude", SERIES_COLORS.second, undefined, ch && { values: ch.gradNorm, chains: ch.chains }) },
   ];
   if (records.acceptance) {
     panels.push({ title: "MH acceptance rate", figure: pathPanel(records.acceptance, records.steps, "acceptance rate", "#2ca02c", [0, 1]) });
   }
-  return composePanels(panels, { columns: panels.length, title: records.title });
+  const title = records.title && note ? `${records.title} (${note})` : records.title ?? (note || undefined);
+  return composePanels(panels, { columns: panels.length, title });
 }
