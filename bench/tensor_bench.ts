@@ -1,7 +1,9 @@
 /**
  * `deno task bench`: times ToyNet / VanillaNet / NonlocalNet (32×32×3, batch 100) on a tfjs
- * backend — forward, one Langevin step (∇x + update + noise), one weight step (∇θ + Adam) —
- * as the median of repeated runs after warm-up; runs the same operations in PyTorch (2 threads,
+ * backend — forward, one Langevin step (∇x + update + noise, its result read out), one weight
+ * step (∇θ of the ML loss + Adam) — on the path training takes (`shortRunLangevin` and the ML
+ * gradient of `NetAndOptimizer`: the fused dense kernels for ToyNet where the backend has them,
+ * the per-op path otherwise), as the median of repeated runs after warm-up; runs the same operations in PyTorch (2 threads,
  * `bench/tensor_bench.py`) in the same command when `/usr/bin/python3 -c 'import torch'` works;
  * prints a table with ratios (tfjs / PyTorch) and writes `outputs/bench/<backend>.json` as
  * `{"backend", "threads", "rows": [{"net", "op", "ms", "torch_ms", "ratio"}]}`.
@@ -18,8 +20,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { backendInfo, initBackend, resolveBackendName } from "../lib/tensor/backend.ts";
 import { createNet, type EnergyNet, type NetType } from "../lib/nets/net.ts";
-import { gaussianNoise, langevinStep } from "../lib/ebm/langevin.ts";
-import { paramGrads } from "../lib/ebm/grads.ts";
+import { shortRunLangevin } from "../lib/ebm/langevin.ts";
+import { mlLossGrads } from "../lib/ebm/grads.ts";
+import { fusedMlGrads } from "../lib/ebm/fused_dense.ts";
 import { createOptimizer } from "../lib/ebm/optim.ts";
 import { Random } from "../lib/util/random.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
@@ -51,12 +54,12 @@ function timeNet(net: EnergyNet, batch: number, reps: number, warmup: number): R
   const eps = 0.015;
   const forward = () => tf.tidy(() => void net.energy(x).dataSync());
   const langevin = () => {
-    const noise = gaussianNoise(shape, rng);
-    const step = langevinStep(net, xNeg, noise, eps);
-    tf.dispose([noise, step.x]);
+    const run = shortRunLangevin(net, xNeg, { steps: 1, epsilon: eps, rng });
+    run.x.dataSync();
+    run.x.dispose();
   };
   const weight = () => {
-    const { grads } = paramGrads(net, () => tf.mul(tf.sub(tf.mean(net.energy(x)), tf.mean(net.energy(xNeg))), 2 / eps ** 2) as tf.Scalar);
+    const { grads } = fusedMlGrads(net, x, xNeg, 2 / eps ** 2) ?? mlLossGrads(net, x, xNeg, 2 / eps ** 2);
     opt.step(grads);
     tf.dispose(Object.values(grads));
   };
