@@ -1,14 +1,17 @@
 /**
- * `deno task regress <pipeline> [--profile P] [--update] [--set k=v]… [--backend B]`: runs the
- * pipeline cold (`--force`, so a cache cannot hide a regression), compares every step's
- * `metrics.json` with `configs/baselines/<pipeline>.<profile>.json`, prints a table and exits 1
- * on any regression or missing metric. `--update` rewrites the baseline with the run's values
- * after a deliberate change (tolerances and directions are kept).
+ * `deno task regress <pipeline> [--profile P] [--update] [--set k=v]… [--backend B]
+ * [--only STEP]…`: runs the pipeline cold (`--force`, so a cache cannot hide a regression),
+ * compares every step's `metrics.json` with `configs/baselines/<pipeline>.<profile>.json`,
+ * prints a table and exits 1 on any regression or missing metric. `--update` rewrites the
+ * baseline with the run's values after a deliberate change (tolerances and directions are kept).
+ * `--only` runs just the named steps (the runner's `--only`) and checks only their metrics (a
+ * baseline entry of another step counts as missing).
  *
  * @example
  * ```sh
  * deno task regress basins-fashion --profile smoke
  * deno task regress basins-fashion --profile smoke --update
+ * deno task regress anatomy-toy --profile paper --only gmm-nonconvergent
  * ```
  * @module
  */
@@ -33,8 +36,9 @@ async function runPipeline(pipeline: string, passThrough: string[], root: string
   return (await command.output()).code;
 }
 
-const USAGE = `Usage: deno task regress <pipeline> [--profile P] [--update] [--set k=v]… [--backend B] [--root DIR] [--no-run]
+const USAGE = `Usage: deno task regress <pipeline> [--profile P] [--update] [--set k=v]… [--backend B] [--only STEP]… [--root DIR] [--no-run]
   Runs the pipeline cold and compares every step's metrics with configs/baselines/<pipeline>.<profile>.json.
+  --only runs and checks just the named steps (baseline entries of other steps count as missing).
   --update rewrites the baseline with this run's values (tolerances kept); --no-run checks the last run.
   Exit codes: 0 within baseline (or updated), 1 a regression, missing metric or failed run, 2 invalid input.`;
 
@@ -49,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
         update: { type: "boolean", default: false },
         set: { type: "string", multiple: true, default: [] },
         backend: { type: "string" },
+        only: { type: "string", multiple: true, default: [] },
         root: { type: "string", default: "." },
         "no-run": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -78,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(profile ? ["--profile", profile] : []),
     ...values.set!.flatMap((s) => ["--set", s]),
     ...(values.backend ? ["--backend", values.backend] : []),
+    ...values.only!.flatMap((s) => ["--only", s]),
   ];
   if (!values["no-run"]) {
     const code = await runPipeline(pipeline, passThrough, root);
@@ -92,7 +98,10 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const lock = await readJson<LockFile>(lockPath);
-  const metrics: RunMetrics = Object.fromEntries(Object.entries(lock.steps).map(([id, s]) => [id, s.metrics ?? null]));
+  // Steps outside an --only selection keep their previous lock entry (maybe another profile's run): leave them out.
+  const only = values.only!;
+  const selected = (id: string) => only.length === 0 || only.some((o) => id === o || id.startsWith(`${o}__`));
+  const metrics: RunMetrics = Object.fromEntries(Object.entries(lock.steps).filter(([id]) => selected(id)).map(([id, s]) => [id, s.metrics ?? null]));
   const file = `${root}/${baselinePath(pipeline, profile)}`;
   const previous: Baseline | null = (await exists(file)) ? parseBaseline(await readJson(file), file) : null;
   if (values.update) {

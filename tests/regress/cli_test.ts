@@ -38,3 +38,28 @@ Deno.test("regress refuses unknown options and extra positionals with exit 2, na
   assertEquals(none.code, 2);
   assert(none.err.startsWith("Usage:"), none.err);
 });
+
+Deno.test("regress --only checks just the selected steps: other steps' lock entries (kept from an earlier run) stay out", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${root}/outputs/p`, { recursive: true });
+    await Deno.mkdir(`${root}/configs/baselines`, { recursive: true });
+    // `b` ran in an earlier run (another profile): the runner keeps its entry in the lock.
+    const lock = { steps: { a: { status: "ran", metrics: { kl: 0.5 } }, a__seed_1: { status: "ran", metrics: { kl: 0.6 } }, b: { status: "ran", metrics: { kl: 9 } } } };
+    await Deno.writeTextFile(`${root}/outputs/p/pipeline.lock.json`, JSON.stringify(lock));
+    const created = await run(["p", "--profile", "paper", "--only", "a", "--no-run", "--update", "--root", root]);
+    assertEquals(created.code, 0, created.err);
+    const baseline = JSON.parse(await Deno.readTextFile(`${root}/configs/baselines/p.paper.json`));
+    assertEquals(Object.keys(baseline.metrics).sort(), ["a.kl", "a__seed_1.kl"]);
+    const ok = await run(["p", "--profile", "paper", "--only", "a", "--no-run", "--root", root]);
+    assertEquals(ok.code, 0, ok.out + ok.err);
+    // A baseline entry of a step outside the selection is missing, not silently passed.
+    baseline.metrics["b.kl"] = { value: 9, tolerance: 0, relative: false, direction: "either" };
+    await Deno.writeTextFile(`${root}/configs/baselines/p.paper.json`, JSON.stringify(baseline));
+    const missing = await run(["p", "--profile", "paper", "--only", "a", "--no-run", "--root", root]);
+    assertEquals(missing.code, 1);
+    assert(/MISSING\s+b\.kl/.test(missing.out), missing.out);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
