@@ -42,9 +42,14 @@ for (const pipeline of ["anatomy-toy", "anatomy-fashion", "basins-fashion", "ana
   });
 }
 
-Deno.test("anatomy-toy: the non-convergent cpu learning rate (the issue's example) is declared", async () => {
+Deno.test("anatomy-toy: the non-convergent cpu runs keep the paper's Adam lr and short-run length (issue 22); the convergent bank cut is declared", async () => {
+  const cpu = await makePlan({ root, pipeline: "anatomy-toy", profile: "cpu", sets: [], backend: "cpu" });
+  for (const id of ["gmm-nonconvergent", "rings-nonconvergent"]) {
+    const c = cpu.steps[id].config as Record<string, unknown>;
+    assertEquals([c.optimizer_type, c.lr_init, c.lr_min, c.num_mcmc_steps], ["adam", 1e-4, 1e-4, 100], id);
+  }
   const spec = await loadPipelineFile(root, "anatomy-toy");
-  assert(spec.recipeChanges.cpu["gmm-nonconvergent"].lr_init.includes("1e-4 → 1e-3"), "lr_init change declared");
+  assert(spec.recipeChanges.cpu["gmm-convergent"].s_t_0_size.includes("10000 → 1000"), "s_t_0_size change declared");
 });
 
 Deno.test("recipe changes travel in the lock, per step (matrix variants inherit their step's)", () => {
