@@ -5,7 +5,7 @@
  * Linear), so `model.load_state_dict(safetensors.torch.load_file(path))` works on the seed's
  * `EnergyNet`. Inputs are 28×28 images flattened row-major, pixels in [−1, 1]. Metadata:
  * `format` ("ebm-hybrid-model/1"), `energy_sign` (jem | seed), `input` (a sentence), `seed`,
- * `config` (JSON), `iteration`. A reader error names the file and the missing field.
+ * `config` (JSON), `iteration`, `activation` (elu | leaky_relu; absent in older files: elu). A reader error names the file and the missing field.
  *
  * @example
  * ```ts ignore
@@ -52,6 +52,7 @@ export function encodeHybridModel(mlp: MlpClassifier, info: HybridModelInfo): Ui
     seed: String(info.seed),
     config: JSON.stringify(info.config ?? null),
     iteration: String(info.iteration),
+    activation: mlp.size.activation ?? "elu",
   });
 }
 
@@ -87,7 +88,9 @@ export function decodeHybridModel(bytes: Uint8Array, source = "model file"): Loa
     if (!Number.isFinite(v)) throw new Error(`Cannot read ${source}: metadata '${field}' must be a number, got '${metadata[field]}'`);
     return v;
   };
-  return { stateDict, size: mlpSizeOf(stateDict, source), energySign: sign, seed: num("seed"), config, iteration: num("iteration"), metadata };
+  const activation = metadata.activation ?? "elu";
+  if (activation !== "elu" && activation !== "leaky_relu") throw new Error(`Cannot read ${source}: metadata 'activation' must be elu or leaky_relu, got '${activation}'`);
+  return { stateDict, size: { ...mlpSizeOf(stateDict, source), activation }, energySign: sign, seed: num("seed"), config, iteration: num("iteration"), metadata };
 }
 
 /** Reads `model.safetensors`. */

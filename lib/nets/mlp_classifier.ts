@@ -1,6 +1,6 @@
 /**
  * The joint classifier-EBM's network (SPEC §6, seed 003): an MLP `inputs → hidden… → classes`
- * with ELU between the linear layers, written as PyTorch's `nn.Sequential` inside a module
+ * with ELU (or, for the VERA seed's tabular EBM, LeakyReLU 0.2) between the linear layers, written as PyTorch's `nn.Sequential` inside a module
  * attribute `net`, so its state_dict keys are `net.0.weight` [h₁, inputs], `net.0.bias`,
  * `net.2.*`, `net.4.*`, `net.6.weight` [classes, h₃], `net.6.bias` for the seed's
  * 784→512→512→512→10. Inputs are flattened images, `[N, inputs]` (28×28 row-major in [−1, 1]).
@@ -25,13 +25,22 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../util/random.ts";
 import { initTorchValues, internalShape, linearSpec, toInternal, toTorch } from "./params.ts";
 import { assignStateDict, type NamedParam, type StateDict } from "./net.ts";
+import { leakyRelu } from "./ops.ts";
 
 /** Layer widths of an MLP classifier. */
 export interface MlpSize {
   inputs: number;
   hidden: number[];
   classes: number;
+  /**
+   * Between the linear layers: `elu` (the seed's, the default) or `leaky_relu` (slope 0.2, the
+   * VERA seed's tabular EBM). Not visible in a state_dict: the model file stores it.
+   */
+  activation?: MlpActivation;
 }
+
+/** The activations an MLP classifier can use. */
+export type MlpActivation = "elu" | "leaky_relu";
 
 /** The seed's network: 784 → 512 → 512 → 512 → 10. */
 export const SEED_MLP: MlpSize = { inputs: 784, hidden: [512, 512, 512], classes: 10 };
@@ -55,6 +64,9 @@ export interface MlpClassifier {
 }
 
 function checkSize(size: MlpSize): void {
+  if (size.activation !== undefined && size.activation !== "elu" && size.activation !== "leaky_relu") {
+    throw new Error(`Cannot create the MLP classifier: 'activation' must be elu or leaky_relu, got '${size.activation}'`);
+  }
   const widths = [size.inputs, ...size.hidden, size.classes];
   if (size.hidden.length === 0 || widths.some((w) => !Number.isInteger(w) || w < 1)) {
     throw new Error(`Cannot create the MLP classifier: expected positive whole widths and at least one hidden layer, got ${widths.join("→")}`);
@@ -80,6 +92,7 @@ export function createMlpClassifier(size: MlpSize, seed = 0): MlpClassifier {
     variable: tf.variable(tf.tensor(toInternal(spec, initTorchValues(spec, rng)), internalShape(spec)), true),
   }));
   const layers = widths.length - 1;
+  const act = size.activation === "leaky_relu" ? (h: tf.Tensor2D) => leakyRelu(h, 0.2) : (h: tf.Tensor2D) => tf.elu(h) as tf.Tensor2D;
   return {
     size,
     params,
@@ -92,7 +105,7 @@ export function createMlpClassifier(size: MlpSize, seed = 0): MlpClassifier {
         for (let i = 0; i < layers; i++) {
           const w = params[2 * i].variable as tf.Tensor2D, b = params[2 * i + 1].variable as tf.Tensor1D;
           h = tf.add(tf.matMul(h, w), b) as tf.Tensor2D;
-          if (i < layers - 1) h = tf.elu(h);
+          if (i < layers - 1) h = act(h);
         }
         return h;
       });

@@ -45,6 +45,8 @@ export interface EbmLossParts {
   loss: tf.Scalar;
   /** mean f(x_d) − mean f(x_g) (the seed's `logp_obj`). */
   logpObj: tf.Scalar;
+  /** mean f(x_d). */
+  logpData: tf.Scalar;
   /** Cross-entropy on the labelled batch (0 without one). */
   ce: tf.Scalar;
   /** Training accuracy on the labelled batch (0 without one). */
@@ -84,7 +86,8 @@ export function veraEbmLoss(model: LogDensityModel, b: EbmBatches, k: EbmLossKno
     ld = model.logp(b.xData);
   }
   const lg = model.logp(xg);
-  const logpObj = tf.sub(tf.mean(ld), tf.mean(lg)) as tf.Scalar;
+  const logpData = tf.mean(ld) as tf.Scalar;
+  const logpObj = tf.sub(logpData, tf.mean(lg)) as tf.Scalar;
   let loss = tf.neg(logpObj) as tf.Scalar;
   if (k.p_control > 0) loss = tf.add(loss, tf.mul(tf.mean(tf.square(ld)), k.p_control));
   if (k.n_control > 0) loss = tf.add(loss, tf.mul(tf.mean(tf.square(lg)), k.n_control));
@@ -97,5 +100,5 @@ export function veraEbmLoss(model: LogDensityModel, b: EbmBatches, k: EbmLossKno
     accuracy = tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), tf.cast(b.labels!, "int32")), "float32")) as tf.Scalar;
     loss = tf.add(loss, tf.mul(ce, k.clf_weight));
   }
-  return { loss, logpObj, ce, accuracy };
+  return { loss, logpObj, logpData, ce, accuracy };
 }

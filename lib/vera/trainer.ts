@@ -30,7 +30,7 @@ import { perImageNorm } from "../ebm/langevin.ts";
 import { scheduledLr, type VeraKnobs } from "./config.ts";
 import type { VeraGenerator } from "./generator.ts";
 import { entropySurrogate, hmcScore, posteriorScore, type ScoreEstimate } from "./entropy.ts";
-import { type LogDensityModel, veraEbmLoss } from "./losses.ts";
+import { crossEntropy, type LogDensityModel, veraEbmLoss } from "./losses.ts";
 
 /** A trainable log-density model. */
 export interface VeraModel extends LogDensityModel {
@@ -56,6 +56,8 @@ export interface VeraStepStats {
   hmc_accept: number | null;
   ce: number;
   train_acc: number;
+  /** mean E(x_d) = −mean f(x_d) (NaN on iterations without an EBM step). */
+  energy_data: number;
 }
 
 /** Labelled batch for the semi-supervised and JEM variants. */
@@ -82,17 +84,18 @@ export class VeraTrainer {
     this.gOptimizer.lr = scheduledLr(k.glr, itr, k, this.batchesPerEpoch);
     const { x: xg, h, mu, xi } = gen.sample(b, rng);
     mu.dispose();
-    const stats: VeraStepStats = { d_t: NaN, r_t: NaN, ent_gn: 0, sigma: 0, post_sigma: 0, hmc_accept: null, ce: 0, train_acc: 0 };
+    const stats: VeraStepStats = { d_t: NaN, r_t: NaN, ent_gn: 0, sigma: 0, post_sigma: 0, hmc_accept: null, ce: 0, train_acc: 0, energy_data: NaN };
     try {
       if (itr % k.e_iters === 0) {
-        let parts!: { logpObj: number; ce: number; acc: number };
+        let parts!: { logpObj: number; logpData: number; ce: number; acc: number };
         const { value, grads } = tf.variableGrads(() => {
           const p = veraEbmLoss(this.model, { xData, xGen: xg, xLabelled: labelled?.x, labels: labelled?.labels }, k);
-          parts = { logpObj: p.logpObj.dataSync()[0], ce: p.ce.dataSync()[0], acc: p.accuracy.dataSync()[0] };
+          parts = { logpObj: p.logpObj.dataSync()[0], logpData: p.logpData.dataSync()[0], ce: p.ce.dataSync()[0], acc: p.accuracy.dataSync()[0] };
           return p.loss;
         }, this.model.params.map((p) => p.variable));
         const loss = value.dataSync()[0];
         stats.d_t = -parts.logpObj;
+        stats.energy_data = -parts.logpData;
         stats.ce = parts.ce;
         stats.train_acc = parts.acc;
         if (Number.isFinite(loss)) this.eOptimizer.step(byKey(this.model.params, grads));
@@ -133,6 +136,28 @@ export class VeraTrainer {
     } finally {
       tf.dispose([xg, h, xi]);
     }
+  }
+
+  /**
+   * The supervised-only baseline's iteration: one Adam step of the model on `clf_weight`·CE of the
+   * labelled batch (the same optimiser, betas and learning-rate schedule as {@link iterate}; no
+   * generator, no EBM term). Returns the CE and the batch accuracy.
+   */
+  supervisedStep(itr: number, labelled: LabelledBatch): { ce: number; train_acc: number } {
+    const k = this.knobs, logits = this.model.logits;
+    if (!logits) throw new Error("Cannot train supervised-only: the model has no logits");
+    this.eOptimizer.lr = scheduledLr(k.lr, itr, k, this.batchesPerEpoch);
+    let ce = NaN, acc = NaN;
+    const { value, grads } = tf.variableGrads(() => {
+      const l = logits(labelled.x);
+      const loss = crossEntropy(l, labelled.labels);
+      ce = loss.dataSync()[0];
+      acc = tf.mean(tf.cast(tf.equal(tf.argMax(l, 1), tf.cast(labelled.labels, "int32")), "float32")).dataSync()[0];
+      return tf.mul(loss, k.clf_weight) as tf.Scalar;
+    }, this.model.params.map((p) => p.variable));
+    if (Number.isFinite(value.dataSync()[0])) this.eOptimizer.step(byKey(this.model.params, grads));
+    tf.dispose([value, ...Object.values(grads)]);
+    return { ce, train_acc: acc };
   }
 
   /** Weights and optimiser state: `net.*`, `optim.*`, `gen.*`, `gen_optim.*`, `post_optim.*`, step counts. */
