@@ -3,7 +3,9 @@
  * on the labelled images of a dataset step (the 10,000 test images): accuracy, expected
  * calibration error (15 bins) with the reliability table, energies of the test images vs uniform
  * noise vs short-run samples, unconditional and class-conditional samples (`lib/hybrid/eval.ts`).
- * The sampler defaults to the model's training settings (η, α, σ, clamp). Writes data only:
+ * The sampler defaults to the model's training settings (η, α, σ, clamp); for a model not trained
+ * by `train-hybrid` (e.g. `train-vera-jem`, whose file has the same layout) to the seed's
+ * defaults (η 50, α 0.5, σ 0.05), unless the config names them. Writes data only:
  * `eval.json`, `energies.safetensors` (`lib/artifacts/hybrid_eval.ts`), `samples.safetensors`
  * (`lib/artifacts/hybrid_samples.ts`) and metrics; the plot step draws them.
  *
@@ -53,7 +55,9 @@ export default defineTask({
     const c = ctx.config;
     const { path, id } = findHybridModelInput(ctx);
     const { mlp, model } = await loadHybridNetwork(path);
-    const trained = TrainHybridConfig.parse(model.config ?? {});
+    const parsed = TrainHybridConfig.safeParse(model.config ?? {});
+    const trained = parsed.success ? parsed.data : TrainHybridConfig.parse({});
+    if (!parsed.success) ctx.log.info(`${path} was not trained by train-hybrid: its sampler settings are the config's or the seed's defaults`);
     const dataPath = findDatasetInput(ctx);
     const test = await readImageDataset(dataPath);
     if (!test.labels) throw new Error(`Cannot evaluate: '${dataPath}' has no labels`);
