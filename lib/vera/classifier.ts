@@ -14,7 +14,8 @@
  * and number of updates, trained on `clf_weight`·CE alone ({@link VeraTrainer.supervisedStep}).
  *
  * Epochs run over the training rows in a seeded order (batches of batch_size, the last partial
- * batch dropped, as the seed's loaders); at the end of each epoch the validation rows are
+ * batch dropped, as the seed's loaders; `max_iters` may end the run inside an epoch, whose partial
+ * record is then written at the end); at the end of each epoch the validation rows are
  * classified and a line goes to `epochs.jsonl` (`lib/artifacts/hybrid_epochs.ts`, the hybrid's
  * format: train_gen = mean E(x_d) − mean E(x_g), energy_sample = mean E(x_g), grad_norm =
  * mean ‖∇ₓ log p(x_g)‖, train_loss = train_gen + clf_weight·CE, the control terms left out).
@@ -60,6 +61,8 @@ const count = () => z.number().int().positive();
 export const VERA_CLASSIFIER_FIELDS = {
   /** The seed's `n_epochs`: passes over the training rows. */
   n_epochs: count().default(10),
+  /** (ours) Stop after this many iterations even inside an epoch (null: all n_epochs); the cpu budget. */
+  max_iters: z.number().int().positive().nullable().default(null),
   /** The seed's `labels_per_class`: 0 = every training row labelled (JEM); n > 0 = semi-supervised. */
   labels_per_class: z.number().int().nonnegative().default(0),
   /** The baseline: the same network on clf_weight·CE of the labelled batches only (no generator). */
@@ -133,7 +136,7 @@ export class VeraClassifierProblem implements TrainingProblem {
     if (this.trainCount < c.batch_size) throw new Error(`Cannot train: batch_size ${c.batch_size} exceeds the ${this.trainCount} training rows`);
     for (const y of data.train.y) if (y < 0 || y >= data.classes) throw new Error(`Cannot train: label ${y} is outside 0…${data.classes - 1}`);
     this.itersPerEpoch = Math.floor(this.trainCount / c.batch_size);
-    this.numIters = c.n_epochs * this.itersPerEpoch;
+    this.numIters = Math.min(c.n_epochs * this.itersPerEpoch, c.max_iters ?? Infinity);
     this.mlp = createMlpClassifier({ inputs: d, hidden: c.hidden, classes: data.classes, activation: c.activation }, seed);
     this.gen = new VeraGenerator(largeGeneratorArch(c.noise_dim, d, c.generator_output), c, seed + 1);
     this.trainer = new VeraTrainer(jemModel(this.mlp), this.gen, c, this.itersPerEpoch);
@@ -192,13 +195,13 @@ export class VeraClassifierProblem implements TrainingProblem {
     return Promise.resolve(out);
   }
 
-  /** Closes the epoch ending at `iter`: validation, one epochs.jsonl record, fresh sums. */
-  endEpoch(iter: number): void {
+  /** Closes the epoch ending at `iter` (a partial last one under max_iters): validation, one epochs.jsonl record, fresh sums. */
+  endEpoch(iter: number, epoch = iter / this.itersPerEpoch): void {
     const s = this.sums, n = s[0];
     const mean = (field: (typeof SUM_FIELDS)[number]) => s[SUM_FIELDS.indexOf(field)] / n;
     const val = this.data.val && this.data.val.y.length > 0 ? classify(this.mlp, this.data.val.x, this.data.val.y, this.data.d) : null;
     this.epochs.push({
-      epoch: iter / this.itersPerEpoch,
+      epoch,
       iterations: iter,
       train_loss: mean("loss"),
       train_ce: mean("ce"),
@@ -269,6 +272,7 @@ export class VeraClassifierProblem implements TrainingProblem {
         await writeSampleBatches(`${dir}/${NEGATIVES_FILE}`, { negatives: { images, shape: [n, h, w, ch] } });
       }
     }
+    if (this.sums[0] > 0) this.endEpoch(this.numIters, this.epochs.length + 1);
     await this.logArtifacts(this.numIters, dir);
     const last = this.epochs[this.epochs.length - 1];
     const test = this.data.test && this.data.test.y.length > 0 ? classify(this.mlp, this.data.test.x, this.data.test.y, d) : null;
