@@ -250,13 +250,15 @@ export class VeraClassifierProblem implements TrainingProblem {
     const d = this.data.d, out = new Float32Array(n * d), b = this.config.batch_size;
     for (let s = 0; s < n; s += b) {
       const m = Math.max(Math.min(b, n - s), 2);
-      const v = tf.tidy(() => {
+      // The tensor leaves the tidy, not its values: tidy walks a returned array element by element.
+      const t = tf.tidy(() => {
         const h = tf.tensor2d(rng.normalArray(m * this.gen.arch.noiseDim), [m, this.gen.arch.noiseDim]);
         const xi = tf.tensor2d(rng.normalArray(m * d), [m, d]);
         const mu = this.gen.net.forward(h, { training: true, updateStats: false });
-        return tf.add(mu, tf.mul(xi, tf.exp(this.gen.logsigma.variable))).dataSync() as Float32Array;
+        return tf.add(mu, tf.mul(xi, tf.exp(this.gen.logsigma.variable)));
       });
-      out.set(v.subarray(0, Math.min(b, n - s) * d), s * d);
+      out.set((t.dataSync() as Float32Array).subarray(0, Math.min(b, n - s) * d), s * d);
+      t.dispose();
     }
     return out;
   }
