@@ -32,6 +32,7 @@ import type { TrainHybridConfig } from "./config.ts";
 import { hybridLangevin } from "./langevin.ts";
 import { crossEntropy, hybridLossGrads, type HybridTerms } from "./objective.ts";
 import { EPOCH_LOG_FILE, encodeEpochLog, type EpochRecord } from "../artifacts/hybrid_epochs.ts";
+import { EpochTotals } from "./epochs.ts";
 import { HYBRID_MODEL_FILE, writeHybridModel } from "../artifacts/hybrid_model.ts";
 import { NEGATIVES_FILE, writeSampleBatches } from "../artifacts/hybrid_samples.ts";
 
@@ -61,8 +62,6 @@ export function classify(mlp: MlpClassifier, images: Float32Array, labels: Int32
   return { accuracy: correct / n, ce: ceSum / n };
 }
 
-const SUM_FIELDS = ["batches", "loss", "ce", "gen", "accuracy", "energy_real", "energy_sample", "grad_norm"] as const;
-
 /** The joint classifier-EBM's training problem of `train-hybrid`. */
 export class HybridTrainingProblem implements TrainingProblem {
   readonly mlp: MlpClassifier;
@@ -71,9 +70,8 @@ export class HybridTrainingProblem implements TrainingProblem {
   readonly trainCount: number;
   readonly itersPerEpoch: number;
   readonly numIters: number;
-  readonly epochs: EpochRecord[] = [];
-  /** Sums over the current epoch's batches (restored on resume). */
-  sums = new Float64Array(SUM_FIELDS.length);
+  /** Sums over the current epoch's batches and the closed epochs' records (restored on resume). */
+  readonly totals = new EpochTotals();
   lastNegatives: Float32Array | null = null;
   #order: { epoch: number; order: Int32Array } | null = null;
 
@@ -149,8 +147,7 @@ export class HybridTrainingProblem implements TrainingProblem {
     } finally {
       tf.dispose([xReal, labels, ...(xSample ? [xSample] : [])]);
     }
-    const values = [1, terms.loss, terms.ce, terms.gen, terms.accuracy, terms.energy_real, terms.energy_sample ?? 0, gradNorm];
-    values.forEach((v, i) => (this.sums[i] += v));
+    this.totals.add({ loss: terms.loss, ce: terms.ce, gen: terms.gen, accuracy: terms.accuracy, energy_real: terms.energy_real, energy_sample: terms.energy_sample ?? 0, grad_norm: gradNorm });
     if (iter % this.itersPerEpoch === 0 && Number.isFinite(terms.loss)) this.endEpoch(iter);
     const extra: Record<string, number> = { loss: terms.loss, ce: terms.ce, accuracy: terms.accuracy, energy_real: terms.energy_real };
     if (terms.energy_sample !== null) extra.energy_sample = terms.energy_sample;
@@ -159,26 +156,16 @@ export class HybridTrainingProblem implements TrainingProblem {
 
   /** Closes the epoch ending at `iter`: validation, one epochs.jsonl record, fresh sums. */
   endEpoch(iter: number): void {
-    const s = this.sums, n = s[0];
-    const mean = (field: (typeof SUM_FIELDS)[number]) => s[SUM_FIELDS.indexOf(field)] / n;
     const valCount = this.config.validation_size;
     const val = valCount > 0
       ? classify(this.mlp, this.data.images.subarray(this.trainCount * this.rowSize), this.data.labels.subarray(this.trainCount), this.rowSize)
       : null;
-    this.epochs.push({
-      epoch: iter / this.itersPerEpoch,
-      iterations: iter,
-      train_loss: mean("loss"),
-      train_ce: mean("ce"),
-      train_gen: mean("gen"),
-      train_accuracy: mean("accuracy"),
-      energy_real: mean("energy_real"),
-      energy_sample: this.generative ? mean("energy_sample") : null,
-      grad_norm: mean("grad_norm"),
-      val_ce: val?.ce ?? null,
-      val_accuracy: val?.accuracy ?? null,
-    });
-    this.sums = new Float64Array(SUM_FIELDS.length);
+    this.totals.close({ epoch: iter / this.itersPerEpoch, iterations: iter, generative: this.generative, val });
+  }
+
+  /** The closed epochs' records. */
+  get epochs(): EpochRecord[] {
+    return this.totals.records;
   }
 
   async logArtifacts(_iter: number, dir: string): Promise<void> {
@@ -191,13 +178,11 @@ export class HybridTrainingProblem implements TrainingProblem {
   }
 
   stateTensors(): Promise<Record<string, NamedTensor>> {
-    const json = new TextEncoder().encode(JSON.stringify(this.epochs));
     return Promise.resolve({
       ...stateDictTensors(this.mlp.stateDict(), "model."),
       ...stateDictTensors(this.optimizer.stateDict(), "optim."),
       "optim.step": { dtype: "F64", shape: [1], data: new Float64Array([this.optimizer.stepCount]) },
-      epoch_sums: { dtype: "F64", shape: [this.sums.length], data: Float64Array.from(this.sums) },
-      epochs_json: { dtype: "U8", shape: [json.length], data: json },
+      ...this.totals.stateTensors(),
     });
   }
 
@@ -209,8 +194,7 @@ export class HybridTrainingProblem implements TrainingProblem {
     this.mlp.loadStateDict(tensorsToStateDict(tensors, "model."), source);
     const rest = Object.fromEntries(Object.entries(tensors).filter(([k]) => k !== "optim.step"));
     this.optimizer.loadStateDict(tensorsToStateDict(rest, "optim."), this.optimizer.lr, Number(tensors["optim.step"].data[0]), source);
-    this.sums = Float64Array.from(tensors.epoch_sums.data as Float64Array);
-    this.epochs.splice(0, this.epochs.length, ...(JSON.parse(new TextDecoder().decode(tensors.epochs_json.data as Uint8Array)) as EpochRecord[]));
+    this.totals.restore(tensors, source);
     return Promise.resolve();
   }
 

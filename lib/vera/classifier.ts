@@ -47,6 +47,7 @@ import { createMlpClassifier, type MlpClassifier } from "../nets/mlp_classifier.
 import { largeGeneratorArch } from "../nets/generator.ts";
 import { labelledSubset } from "../data/tabular.ts";
 import { classify } from "../hybrid/train.ts";
+import { EpochTotals, type IterationTerms } from "../hybrid/epochs.ts";
 import { EPOCH_LOG_FILE, encodeEpochLog, type EpochRecord } from "../artifacts/hybrid_epochs.ts";
 import { HYBRID_MODEL_FILE, writeHybridModel } from "../artifacts/hybrid_model.ts";
 import { NEGATIVES_FILE, writeSampleBatches } from "../artifacts/hybrid_samples.ts";
@@ -104,8 +105,6 @@ export interface ClassifierData {
   imageShape?: [number, number, number];
 }
 
-const SUM_FIELDS = ["batches", "loss", "ce", "gen", "accuracy", "energy_real", "energy_sample", "grad_norm"] as const;
-
 /** The joint classifier-EBM as VERA's log-density model: f = LogSumExp(logits). */
 export function jemModel(mlp: MlpClassifier): VeraModel {
   return {
@@ -125,8 +124,8 @@ export class VeraClassifierProblem implements TrainingProblem {
   readonly numIters: number;
   /** Training-row indices of the labelled subset (null: every row is labelled). */
   readonly labelled: Int32Array | null;
-  readonly epochs: EpochRecord[] = [];
-  sums = new Float64Array(SUM_FIELDS.length);
+  /** Sums over the current epoch and the closed epochs' records (restored on resume). */
+  readonly totals = new EpochTotals();
   #order: { epoch: number; order: Int32Array } | null = null;
 
   constructor(readonly config: VeraClassifierConfig, readonly data: ClassifierData, readonly seed: number) {
@@ -171,16 +170,16 @@ export class VeraClassifierProblem implements TrainingProblem {
       x: lidx === idx ? xData : tf.tensor2d(gatherRows(rows.x, d, lidx), [lidx.length, d]),
       labels: tf.tensor1d(Int32Array.from(lidx, (i) => rows.y[i]), "int32"),
     };
-    let values: number[], out: { d_t: number; r_t: number; extra: Record<string, number> };
+    let terms: IterationTerms, out: { d_t: number; r_t: number; extra: Record<string, number> };
     try {
       if (c.supervised_only) {
         const s = this.trainer.supervisedStep(iter - 1, lab);
         const energy = tf.tidy(() => tf.neg(tf.mean(tf.logSumExp(this.mlp.logits(xData), 1))).dataSync()[0]);
-        values = [1, c.clf_weight * s.ce, s.ce, 0, s.train_acc, energy, 0, 0];
+        terms = { loss: c.clf_weight * s.ce, ce: s.ce, gen: 0, accuracy: s.train_acc, energy_real: energy, energy_sample: 0, grad_norm: 0 };
         out = { d_t: 0, r_t: 0, extra: { ce: s.ce, accuracy: s.train_acc, energy_real: energy } };
       } else {
         const s = this.trainer.iterate(iter - 1, xData, streamFor(this.seed, iter, "sample"), lab);
-        values = [1, s.d_t + c.clf_weight * s.ce, s.ce, s.d_t, s.train_acc, s.energy_data, s.energy_data - s.d_t, s.r_t];
+        terms = { loss: s.d_t + c.clf_weight * s.ce, ce: s.ce, gen: s.d_t, accuracy: s.train_acc, energy_real: s.energy_data, energy_sample: s.energy_data - s.d_t, grad_norm: s.r_t };
         out = {
           d_t: s.d_t,
           r_t: s.r_t,
@@ -190,30 +189,20 @@ export class VeraClassifierProblem implements TrainingProblem {
     } finally {
       tf.dispose([xData, lab.x, lab.labels]);
     }
-    values.forEach((v, i) => (this.sums[i] += v));
-    if (iter % this.itersPerEpoch === 0 && values.every(Number.isFinite)) this.endEpoch(iter);
+    this.totals.add(terms);
+    if (iter % this.itersPerEpoch === 0 && Object.values(terms).every(Number.isFinite)) this.endEpoch(iter);
     return Promise.resolve(out);
   }
 
   /** Closes the epoch ending at `iter` (a partial last one under max_iters): validation, one epochs.jsonl record, fresh sums. */
   endEpoch(iter: number, epoch = iter / this.itersPerEpoch): void {
-    const s = this.sums, n = s[0];
-    const mean = (field: (typeof SUM_FIELDS)[number]) => s[SUM_FIELDS.indexOf(field)] / n;
     const val = this.data.val && this.data.val.y.length > 0 ? classify(this.mlp, this.data.val.x, this.data.val.y, this.data.d) : null;
-    this.epochs.push({
-      epoch,
-      iterations: iter,
-      train_loss: mean("loss"),
-      train_ce: mean("ce"),
-      train_gen: mean("gen"),
-      train_accuracy: mean("accuracy"),
-      energy_real: mean("energy_real"),
-      energy_sample: this.config.supervised_only ? null : mean("energy_sample"),
-      grad_norm: mean("grad_norm"),
-      val_ce: val?.ce ?? null,
-      val_accuracy: val?.accuracy ?? null,
-    });
-    this.sums = new Float64Array(SUM_FIELDS.length);
+    this.totals.close({ epoch, iterations: iter, generative: !this.config.supervised_only, val });
+  }
+
+  /** The closed epochs' records. */
+  get epochs(): EpochRecord[] {
+    return this.totals.records;
   }
 
   async logArtifacts(_iter: number, dir: string): Promise<void> {
@@ -221,19 +210,12 @@ export class VeraClassifierProblem implements TrainingProblem {
   }
 
   stateTensors(): Promise<Record<string, NamedTensor>> {
-    const json = new TextEncoder().encode(JSON.stringify(this.epochs));
-    return Promise.resolve({
-      ...this.trainer.stateTensors(),
-      epoch_sums: { dtype: "F64", shape: [this.sums.length], data: Float64Array.from(this.sums) },
-      epochs_json: { dtype: "U8", shape: [json.length], data: json },
-    });
+    return Promise.resolve({ ...this.trainer.stateTensors(), ...this.totals.stateTensors() });
   }
 
   restoreState(t: Record<string, NamedTensor>): Promise<void> {
-    for (const key of ["epoch_sums", "epochs_json"]) if (!t[key]) throw new Error(`Cannot resume from the resume checkpoint: tensor '${key}' is missing`);
+    this.totals.restore(t, "the resume checkpoint");
     this.trainer.restore(t, "the resume checkpoint");
-    this.sums = Float64Array.from(t.epoch_sums.data as Float64Array);
-    this.epochs.splice(0, this.epochs.length, ...(JSON.parse(new TextDecoder().decode(t.epochs_json.data as Uint8Array)) as EpochRecord[]));
     return Promise.resolve();
   }
 
@@ -274,7 +256,7 @@ export class VeraClassifierProblem implements TrainingProblem {
         await writeSampleBatches(`${dir}/${NEGATIVES_FILE}`, { negatives: { images, shape: [n, h, w, ch] } });
       }
     }
-    if (this.sums[0] > 0) this.endEpoch(this.numIters, this.epochs.length + 1);
+    if (this.totals.pending > 0) this.endEpoch(this.numIters, this.epochs.length + 1);
     await this.logArtifacts(this.numIters, dir);
     const last = this.epochs[this.epochs.length - 1];
     const test = this.data.test && this.data.test.y.length > 0 ? classify(this.mlp, this.data.test.x, this.data.test.y, d) : null;
