@@ -188,7 +188,7 @@ Deno.test("hybrid model file: PyTorch keys round-trip with the sign; a missing f
   const bytes = encodeHybridModel(mlp, { energySign: "seed", seed: 7, config: TrainHybridConfig.parse({}), iteration: 3 });
   const back = decodeHybridModel(bytes, "'m'");
   assertEquals(back.energySign, "seed");
-  assertEquals(back.size, { inputs: 2, hidden: [3], classes: 2 });
+  assertEquals(back.size, { inputs: 2, hidden: [3], classes: 2, activation: "elu" }, "the activation is stored (elu by default)");
   assertEquals(Array.from(back.stateDict["net.2.weight"].data), Array.from(tinySd["net.2.weight"].data));
   let message = "";
   try {
