@@ -14,8 +14,11 @@ import { repoRoot, runCli } from "../runner/rig.ts";
 import tabularData from "../../tasks/tabular-data.ts";
 import { readTabularFile } from "../../lib/artifacts/tabular_file.ts";
 import { loadHybridNetwork } from "../../lib/artifacts/hybrid_model.ts";
+import { initBackend } from "../../lib/tensor/backend.ts";
 
 const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+// loadHybridNetwork builds the network in this process.
+await initBackend("cpu");
 
 Deno.test("vera-ssl: the baseline is the same run with supervised_only; 10 labels per class; the UCI sets are a --set away", async () => {
   for (const profile of ["paper", "cpu", "smoke"]) {
