@@ -14,6 +14,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { crossEntropy } from "../train/classifier_epochs.ts";
 import { energyFromLogits, type EnergySign, type MlpClassifier } from "../nets/mlp_classifier.ts";
 
 /** The loss terms of one batch (all means over the batch). */
@@ -40,21 +41,6 @@ export interface HybridLossOptions {
    * 2019); 0 (default) is the seed's loss. Applies only with samples.
    */
   energyL2?: number;
-}
-
-/**
- * Cross-entropy `mean(LogSumExp(s) − s_y)` of logits `[N, K]` and labels `[N]`.
- *
- * @example
- * ```ts ignore
- * crossEntropy(tf.tensor2d([[0, 0]]), tf.tensor1d([1], "int32")).dataSync(); // [ln 2]
- * ```
- */
-export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => {
-    const picked = tf.sum(tf.mul(logits, tf.oneHot(labels, logits.shape[1])), 1);
-    return tf.mean(tf.sub(tf.logSumExp(logits, 1), picked)) as tf.Scalar;
-  });
 }
 
 /**

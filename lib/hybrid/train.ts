@@ -30,9 +30,9 @@ import { writeFileAtomic } from "../util/fs.ts";
 import { createMlpClassifier, energyFromLogits, type MlpClassifier } from "../nets/mlp_classifier.ts";
 import type { TrainHybridConfig } from "./config.ts";
 import { hybridLangevin } from "./langevin.ts";
-import { crossEntropy, hybridLossGrads, type HybridTerms } from "./objective.ts";
+import { hybridLossGrads, type HybridTerms } from "./objective.ts";
 import { EPOCH_LOG_FILE, encodeEpochLog, type EpochRecord } from "../artifacts/hybrid_epochs.ts";
-import { EpochTotals } from "./epochs.ts";
+import { classify, EpochTotals } from "../train/classifier_epochs.ts";
 import { HYBRID_MODEL_FILE, writeHybridModel } from "../artifacts/hybrid_model.ts";
 import { NEGATIVES_FILE, writeSampleBatches } from "../artifacts/hybrid_samples.ts";
 
@@ -41,25 +41,6 @@ export interface LabelledImages {
   images: Float32Array;
   shape: [number, number, number, number];
   labels: Int32Array;
-}
-
-/** Classification of `images` in chunks: accuracy and mean cross-entropy. */
-export function classify(mlp: MlpClassifier, images: Float32Array, labels: Int32Array, rowSize: number, chunk = 1000): { accuracy: number; ce: number } {
-  let correct = 0, ceSum = 0;
-  const n = labels.length;
-  for (let start = 0; start < n; start += chunk) {
-    const m = Math.min(chunk, n - start);
-    const [c, ce] = tf.tidy(() => {
-      const x = tf.tensor2d(images.subarray(start * rowSize, (start + m) * rowSize), [m, rowSize]);
-      const y = tf.tensor1d(labels.subarray(start, start + m), "int32");
-      const logits = mlp.logits(x);
-      return [tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "float32")), tf.mul(crossEntropy(logits, y), m)];
-    });
-    correct += c.dataSync()[0];
-    ceSum += ce.dataSync()[0];
-    tf.dispose([c, ce]);
-  }
-  return { accuracy: correct / n, ce: ceSum / n };
 }
 
 /** The joint classifier-EBM's training problem of `train-hybrid`. */

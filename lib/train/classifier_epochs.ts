@@ -1,12 +1,13 @@
 /**
- * Per-epoch bookkeeping of the joint classifier-EBM trainings (`train-hybrid`, `train-vera-jem`,
- * `train-vera-ssl`): sums of each iteration's loss terms over the current epoch, closed into one
- * `epochs.jsonl` record (`lib/artifacts/hybrid_epochs.ts`) with the validation result, and the
- * resumable state (`epoch_sums`, `epochs_json`).
+ * What the joint classifier-EBM trainings (`train-hybrid`, `train-vera-jem`, `train-vera-ssl`)
+ * share: per-epoch bookkeeping ({@link EpochTotals}: sums of each iteration's loss terms over the
+ * current epoch, closed into one `epochs.jsonl` record (`lib/artifacts/hybrid_epochs.ts`) with the
+ * validation result, and the resumable state `epoch_sums`, `epochs_json`), the cross-entropy and
+ * {@link classify} (accuracy and mean CE of rows, in chunks).
  *
  * @example
  * ```ts
- * import { EpochTotals } from "./epochs.ts";
+ * import { EpochTotals } from "./classifier_epochs.ts";
  * const totals = new EpochTotals();
  * totals.add({ loss: 1, ce: 0.5, gen: 0.5, accuracy: 0.8, energy_real: -2, energy_sample: -1, grad_norm: 0.1 });
  * totals.close({ epoch: 1, iterations: 1, generative: true, val: null });
@@ -14,8 +15,37 @@
  * ```
  * @module
  */
+import * as tf from "@tensorflow/tfjs-core";
 import type { NamedTensor } from "../util/safetensors.ts";
+import type { MlpClassifier } from "../nets/mlp_classifier.ts";
 import type { EpochRecord } from "../artifacts/hybrid_epochs.ts";
+
+/** Mean cross-entropy of integer labels under softmax(logits): mean(LogSumExp(s) − s_y). */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const picked = tf.sum(tf.mul(logits, tf.oneHot(labels, logits.shape[1])), 1);
+    return tf.mean(tf.sub(tf.logSumExp(logits, 1), picked)) as tf.Scalar;
+  });
+}
+
+/** Classification of rows (`rowSize` values each) in chunks: accuracy and mean cross-entropy. */
+export function classify(mlp: MlpClassifier, rows: Float32Array, labels: Int32Array, rowSize: number, chunk = 1000): { accuracy: number; ce: number } {
+  let correct = 0, ceSum = 0;
+  const n = labels.length;
+  for (let start = 0; start < n; start += chunk) {
+    const m = Math.min(chunk, n - start);
+    const [c, ce] = tf.tidy(() => {
+      const x = tf.tensor2d(rows.subarray(start * rowSize, (start + m) * rowSize), [m, rowSize]);
+      const y = tf.tensor1d(labels.subarray(start, start + m), "int32");
+      const logits = mlp.logits(x);
+      return [tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "float32")), tf.mul(crossEntropy(logits, y), m)];
+    });
+    correct += c.dataSync()[0];
+    ceSum += ce.dataSync()[0];
+    tf.dispose([c, ce]);
+  }
+  return { accuracy: correct / n, ce: ceSum / n };
+}
 
 /** One iteration's terms, as the epoch record averages them. */
 export interface IterationTerms {
