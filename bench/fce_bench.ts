@@ -24,6 +24,7 @@ import { TrainFceConfig } from "../lib/train/fce_config.ts";
 import { Random } from "../lib/util/random.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
 import { benchFlags, flag, median, positiveIntFlag, runMain } from "./cli_args.ts";
+import { runTorchReference } from "./torch_reference.ts";
 
 const USAGE = "Usage: deno run -A bench/fce_bench.ts [--backend NAME] [--flows maf,glow] [--reps N] [--batch N] [--torch-threads N] [--no-torch]";
 benchFlags(USAGE, ["backend", "flows", "reps", "batch", "torch-threads"], ["no-torch"]);
@@ -46,22 +47,8 @@ function timeIt(fn: () => void, reps: number, warmup: number): Timing {
 }
 
 async function torchTimings(flows: string[], reps: number, batch: number, threads: number): Promise<Map<string, Timing> | null> {
-  const python = "/usr/bin/python3";
-  try {
-    const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stdout: "null", stderr: "null" }).output();
-    if (!probe.success) return null;
-  } catch {
-    return null;
-  }
-  const script = new URL("./fce_bench.py", import.meta.url).pathname;
-  const out = await new Deno.Command(python, {
-    args: [script, "--flows", flows.join(","), "--reps", String(reps), "--batch", String(batch), "--threads", String(threads)],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`Cannot run the PyTorch reference (${script}): ${new TextDecoder().decode(out.stderr).trim().split("\n").pop()}`);
-  const parsed = JSON.parse(new TextDecoder().decode(out.stdout)) as { rows: { flow: string; op: string; ms: number; cpu_ms: number }[] };
-  return new Map(parsed.rows.map((r) => [`${r.flow}/${r.op}`, { ms: r.ms, cpu_ms: r.cpu_ms }]));
+  const parsed = await runTorchReference<{ rows: { flow: string; op: string; ms: number; cpu_ms: number }[] }>("fce_bench.py", ["--flows", flows.join(","), "--reps", String(reps), "--batch", String(batch), "--threads", String(threads)]);
+  return parsed === null ? null : new Map(parsed.rows.map((r) => [`${r.flow}/${r.op}`, { ms: r.ms, cpu_ms: r.cpu_ms }]));
 }
 
 async function main(): Promise<void> {

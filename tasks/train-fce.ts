@@ -24,6 +24,7 @@
 import { defineTask } from "../lib/task.ts";
 import { TrainFceConfig } from "../lib/train/fce_config.ts";
 import { runFceTraining } from "../lib/train/fce.ts";
+import { loopContext } from "../lib/train/task_io.ts";
 import { POINT_SET_FILE, readPointSet } from "../lib/data/point_set_file.ts";
 
 export default defineTask({
@@ -40,13 +41,7 @@ export default defineTask({
       config: ctx.config,
       points: set.points,
       dataset: set.dataset,
-      seed: ctx.seed,
-      resumeDir: ctx.resumeDir,
-      outDir: ctx.outDir,
-      log: ctx.log,
-      progress: ctx.progress,
-      signal: ctx.signal,
-      backend: ctx.backend,
+      ...loopContext(ctx),
     });
     await ctx.writeMetrics(summary);
   },

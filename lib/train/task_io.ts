@@ -53,6 +53,20 @@ export function trainingSchedule(
 }
 
 /**
+ * What a training loop takes from the step's context: seed, resume and output dirs, logger,
+ * progress, abort signal, backend.
+ *
+ * @example
+ * ```ts ignore
+ * const summary = await runFceTraining({ config, points, dataset, ...loopContext(ctx) });
+ * ```
+ */
+export function loopContext(ctx: TaskContext<unknown>) {
+  const { seed, resumeDir, outDir, log, progress, signal, backend } = ctx;
+  return { seed, resumeDir, outDir, log, progress, signal, backend };
+}
+
+/**
  * Runs the training loop in the step's context (seed, resume and output dirs, logger, progress,
  * abort signal, backend), then writes `metrics.json`. Training draws nothing: `plot-diagnostics`
  * draws `metrics.jsonl`.
@@ -64,17 +78,7 @@ export async function trainInStep(
   schedule: TrainingSchedule,
   hooks: Pick<LoopOptions, "afterIteration" | "onDiverge"> = {},
 ): Promise<LoopSummary> {
-  const summary = await runTrainingLoop(problem, {
-    ...schedule,
-    seed: ctx.seed,
-    resumeDir: ctx.resumeDir,
-    outDir: ctx.outDir,
-    log: ctx.log,
-    progress: ctx.progress,
-    signal: ctx.signal,
-    backend: ctx.backend,
-    ...hooks,
-  });
+  const summary = await runTrainingLoop(problem, { ...schedule, ...loopContext(ctx), ...hooks });
   await ctx.writeMetrics(summary);
   return summary;
 }

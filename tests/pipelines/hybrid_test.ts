@@ -13,6 +13,7 @@ import mnistTask from "../../tasks/mnist.ts";
 import { readImageDataset } from "../../lib/data/dataset_file.ts";
 import { makeTestContext } from "../task_context.ts";
 import { serveFiles } from "../data/server.ts";
+import { idx } from "../data/idx_fixture.ts";
 import { repoRoot, runCli } from "../runner/rig.ts";
 
 const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -68,15 +69,6 @@ Deno.test("hybrid-mnist declares the same recipe changes as hybrid-fashion (same
 });
 
 Deno.test("hybrid-mnist: the data steps download MNIST from the configured mirror (local server), md5-checked", async () => {
-  const idx = (dims: number[], data: Uint8Array) => {
-    const out = new Uint8Array(4 + 4 * dims.length + data.length);
-    const dv = new DataView(out.buffer);
-    out[2] = 0x08;
-    out[3] = dims.length;
-    dims.forEach((d, i) => dv.setUint32(4 + 4 * i, d, false));
-    out.set(data, 4 + 4 * dims.length);
-    return out;
-  };
   const pixels = Uint8Array.from({ length: 4 * 784 }, (_, i) => (i * 31) % 256);
   const server = serveFiles({
     "train-images-idx3-ubyte.gz": new Uint8Array(gzipSync(idx([4, 28, 28], pixels))),
