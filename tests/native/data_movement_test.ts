@@ -1,5 +1,5 @@
 /**
- * The native SplitV / Concat / Relu / Neg loops (`lib/tensor/native/kernels/data_movement.ts`)
+ * The native SplitV / Concat / Tile / Relu / Neg / Square loops (`lib/tensor/native/kernels/data_movement.ts`)
  * give bit-identical results and shapes to the cpu kernels, take the fast path for float32 and
  * hand other dtypes to cpu; Relu maps −0 and NaN as cpu does; gradients through split/concat
  * (Glow's couplings) agree.
@@ -62,6 +62,41 @@ for (const [i, c] of concats.entries()) {
     assertEquals(fallbacks("Concat"), before, "expected the fast path");
   });
 }
+
+const tiles: Array<{ shape: number[]; reps: number[] }> = [
+  { shape: [1, 200, 2], reps: [20, 1, 1] }, // VERA's posterior pass: x repeated for K samples
+  { shape: [3, 4], reps: [2, 3] },
+  { shape: [2, 3, 2], reps: [1, 2, 3] },
+  { shape: [5], reps: [4] },
+  { shape: [2, 3], reps: [1, 1] },
+];
+for (const [i, c] of tiles.entries()) {
+  Deno.test(`native Tile ${JSON.stringify(c)} matches cpu bit for bit, on the fast path`, () => {
+    const before = fallbacks("Tile");
+    assertSame(onBoth(() => [tf.tile(t(c.shape, 60 + i), c.reps)]), "tile");
+    assertEquals(fallbacks("Tile"), before, "expected the fast path");
+  });
+}
+
+Deno.test("native Tile hands int32 to the cpu kernel, and its gradient matches cpu", () => {
+  const before = fallbacks("Tile");
+  const run = (backend: string) => {
+    useBackend(backend);
+    return tf.tidy(() => Array.from(tf.tile(tf.tensor2d([1, 2, 3, 4], [2, 2], "int32"), [2, 1]).dataSync()));
+  };
+  assertEquals(run("native"), run("cpu"));
+  assertEquals(fallbacks("Tile") - before, 1, "one fallback");
+  const g = onBoth(() => [tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.tile(x, [3, 2]), t([6, 4], 69))))(t([2, 2], 68))]);
+  assertSame(g, "tile gradient");
+});
+
+Deno.test("native Square matches cpu bit for bit, −0, NaN, infinities and overflow included", () => {
+  const special = [NaN, -0, 0, -1, 2.5, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 1.1e-19, 16777217];
+  const before = fallbacks("Square");
+  assertSame(onBoth(() => [tf.square(tf.tensor(special))]), "square special values");
+  assertSame(onBoth(() => [tf.square(t([4000, 100], 91))]), "square [4000, 100]");
+  assertEquals(fallbacks("Square"), before, "expected the fast path");
+});
 
 Deno.test("native Relu and Neg match cpu bit for bit, −0, NaN and infinities included", () => {
   const special = [NaN, -0, 0, -1, 2.5, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38];

@@ -4,7 +4,9 @@
  * gradients produce, and fall back to cpu for other broadcasts.
  */
 import { assert, assertClose, assertEquals } from "../assert.ts";
-import { ensureNative, runOnBoth } from "./parity.ts";
+import * as tf from "@tensorflow/tfjs-core";
+import { ensureNative, runOnBoth, useBackend } from "./parity.ts";
+import { nativeStats } from "../../lib/tensor/native/install.ts";
 
 await ensureNative();
 
@@ -43,7 +45,9 @@ const cases: Array<{ kernel: string; inputs: Record<string, number[]>; attrs?: R
   { kernel: "RealDiv", inputs: { a: [], b: ACT }, fast: false },
   { kernel: "Sub", inputs: { a: ATT, b: ROW }, fast: true },
   { kernel: "Sub", inputs: { a: ACT, b: [] }, fast: true },
-  { kernel: "Sub", inputs: { a: [32], b: ACT }, fast: false },
+  { kernel: "Sub", inputs: { a: [32], b: ACT }, fast: true },
+  { kernel: "Sub", inputs: { a: [1, 200, 2], b: [20, 200, 2] }, fast: true }, // VERA's x − g(h_k)
+  { kernel: "Sub", inputs: { a: [2, 1, 4], b: [3, 1] }, fast: false },
   { kernel: "Greater", inputs: { a: ACT, b: [] }, fast: true },
   { kernel: "Greater", inputs: { a: [], b: ACT }, fast: true },
   { kernel: "Greater", inputs: { a: ACT, b: ACT }, fast: true },
@@ -79,6 +83,20 @@ cases.forEach((c, i) => {
     if (c.fast) assertEquals(fallbacks, 0, "expected the fast path");
     else assert(fallbacks > 0, "expected the cpu fallback");
   });
+});
+
+Deno.test("native Sub with a broadcast first operand ((−b) + a) keeps cpu's signed zeros, infinities and NaN", () => {
+  const special = [0, -0, 1.5, -2, Infinity, -Infinity, NaN, 3.4e38];
+  const b = [...special, ...special.map((v) => -v), ...special.slice().reverse()];
+  const run = (backend: string) => {
+    useBackend(backend);
+    return tf.tidy(() => tf.sub(tf.tensor(special, [1, 8]), tf.tensor(b, [3, 8])).dataSync() as Float32Array);
+  };
+  const before = nativeStats().fallbacks.Sub ?? 0;
+  const native = run("native");
+  assertEquals(nativeStats().fallbacks.Sub ?? 0, before, "expected the fast path");
+  assertIdentical(native, run("cpu"), "special values");
+  assert(Object.is(native[0], 0) && Object.is(native[1], 0), "x − x is +0 for x = ±0, as cpu");
 });
 
 Deno.test("native Step keeps NaN and maps 0 to alpha, as cpu", async () => {

@@ -38,7 +38,7 @@ import { makeLangevinUpdate } from "./kernels/langevin_update.ts";
 import { makeDenseBiasLeakyRelu } from "./kernels/fused_dense.ts";
 import { makeDenseLangevinChain, makeDenseMlGrads } from "./kernels/dense_net.ts";
 import { makeAdamUpdate } from "./kernels/adam_update.ts";
-import { makeConcat, makeNeg, makeRelu, makeSplitV } from "./kernels/data_movement.ts";
+import { makeConcat, makeNeg, makeRelu, makeSplitV, makeSquare, makeTile } from "./kernels/data_movement.ts";
 import {
   ADAM_UPDATE,
   CONV_BIAS_LEAKY_RELU,
@@ -80,6 +80,8 @@ export function nativeKernelFactories(): Record<string, (ctx: NativeContext) => 
     Concat: makeConcat,
     Relu: makeRelu,
     Neg: makeNeg,
+    Square: makeSquare,
+    Tile: makeTile,
     [CONV_BIAS_LEAKY_RELU]: makeConvBiasLeakyRelu,
     [LEAKY_RELU_GRAD_FROM_OUTPUT]: makeLeakyReluGradFromOutput,
     [LANGEVIN_UPDATE]: makeLangevinUpdate,

@@ -1,9 +1,13 @@
 /**
- * Native `SplitV`, `Concat`, `Relu` and `Neg` as tight loops over float32 buffers. The cpu
- * backend's versions go through per-element index arithmetic (a column split of [1000, 2] costs
- * ~0.9 ms CPU there): on small-network flows (Glow's couplings split and join columns at every
- * step) they were a large share of a training step. Results are bit-identical to the cpu kernels
- * (pure copies; `Relu` treats −0 and NaN as cpu does); other dtypes and empty tensors fall back.
+ * Native `SplitV`, `Concat`, `Tile`, `Relu` and `Neg` as tight loops over float32 buffers, and
+ * `Square` on oneDNN. The cpu backend's versions go through per-element index arithmetic (a
+ * column split of [1000, 2] costs ~0.9 ms CPU there): on small-network flows (Glow's couplings
+ * split and join columns at every step) they were a large share of a training step, and in VERA's
+ * posterior pass `Tile` and `Square` (BatchNorm's variance over K·B rows) were the last
+ * cpu-borrowed kernels.
+ * Results are bit-identical to the cpu kernels (pure copies; `Relu` treats −0 and NaN as cpu does;
+ * `Square` is one correctly rounded float32 product, as cpu's); other dtypes and empty tensors
+ * fall back.
  *
  * @example
  * ```ts ignore
@@ -14,6 +18,7 @@
  */
 import { backend_util, type KernelFunc, type TensorInfo, util } from "@tensorflow/tfjs-core";
 import { float32Values, FALL_BACK, type NativeContext } from "./context.ts";
+import { binaryPlan } from "./flat_plans.ts";
 
 type Args = Parameters<KernelFunc>[0];
 
@@ -70,6 +75,39 @@ export function makeConcat(ctx: NativeContext): KernelFunc {
   });
 }
 
+/**
+ * `Tile(x, reps)`: one axis at a time from the innermost, each contiguous block of the current
+ * result copied `reps[axis]` times (the cpu kernel maps every output index back to an input one).
+ */
+export function makeTile(ctx: NativeContext): KernelFunc {
+  return ctx.withFallback("Tile", (args: Args, backend) => {
+    const x = (args.inputs as { x?: TensorInfo }).x;
+    const xs = float32Values(backend, x);
+    const { reps } = args.attrs as unknown as { reps: number[] };
+    if (!xs || xs.length === 0 || reps.length !== x!.shape.length || reps.some((r) => !(r >= 1))) return FALL_BACK;
+    const shape = x!.shape.slice(), last = reps.reduce((a, r, i) => (r > 1 ? i : a), -1);
+    let current = xs;
+    for (let axis = shape.length - 1; axis >= 0; axis--) {
+      const r = reps[axis];
+      if (r === 1) continue;
+      const { outer } = around(shape, axis), block = current.length / outer;
+      const next = axis === last ? ctx.output(current.length * r) : new Float32Array(current.length * r);
+      for (let o = 0, dst = 0; o < outer; o++) {
+        const src = current.subarray(o * block, (o + 1) * block);
+        for (let k = 0; k < r; k++, dst += block) next.set(src, dst);
+      }
+      shape[axis] *= r;
+      current = next;
+    }
+    // No axis repeated: still a new tensor (the cpu kernel copies too).
+    if (last < 0) {
+      current = ctx.output(xs.length);
+      current.set(xs);
+    }
+    return backend.makeTensorInfo(shape, "float32", current);
+  });
+}
+
 /** A float32 unary op: `loop` fills `out` from `xs` (one monomorphic loop per op, so V8 inlines it). */
 function unary(ctx: NativeContext, kernelName: string, loop: (xs: Float32Array, out: Float32Array) => void): KernelFunc {
   return ctx.withFallback(kernelName, (args: Args, backend) => {
@@ -93,6 +131,22 @@ export const makeRelu = (ctx: NativeContext): KernelFunc =>
       out[i] = r !== r && v === -Infinity ? 0 : r;
     }
   });
+
+/**
+ * `Square(x)`: x·x on oneDNN's binary multiply with x as both operands (a correctly rounded
+ * float32 product, as cpu's exact float64 product rounded once to float32; ~5× faster than a
+ * JavaScript loop at 400,000 elements).
+ */
+export function makeSquare(ctx: NativeContext): KernelFunc {
+  return ctx.withFallback("Square", (args: Args, backend) => {
+    const x = (args.inputs as { x?: TensorInfo }).x;
+    const xs = float32Values(backend, x);
+    if (!xs || xs.length === 0) return FALL_BACK;
+    const out = ctx.output(xs.length);
+    binaryPlan(ctx, "mul", [xs.length], [xs.length]).run([xs, xs, out]);
+    return backend.makeTensorInfo(x!.shape, "float32", out);
+  });
+}
 
 /** `Neg(x)`: −x. */
 export const makeNeg = (ctx: NativeContext): KernelFunc =>

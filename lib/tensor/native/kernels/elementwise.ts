@@ -109,15 +109,26 @@ function binaryLayout(a: TensorInfo, b: TensorInfo, canSwap: boolean) {
   return null;
 }
 
-/** A binary kernel on oneDNN; `swappedOp` is the op computing the same result with a and b exchanged. */
+/**
+ * A binary kernel on oneDNN; `swappedOp` is the op computing the same result with a and b
+ * exchanged. `Sub` whose first operand is the broadcast one runs as (−b) + a: IEEE 754 defines
+ * a − b as a + (−b), signed zeros included, so the result is the cpu kernel's bit for bit.
+ */
 function makeBinary(ctx: NativeContext, kernelName: string, op: BinaryOp, swappedOp: BinaryOp | null): KernelFunc {
   const boolOut = op === "gt" || op === "lt";
   return ctx.withFallback(kernelName, (args, backend) => {
     const a = input(args, "a"), b = input(args, "b");
     const av = float32Values(backend, a), bv = float32Values(backend, b);
-    const layout = av && bv ? binaryLayout(a!, b!, swappedOp !== null) : null;
+    const layout = av && bv ? binaryLayout(a!, b!, swappedOp !== null || op === "sub") : null;
     if (!av || !bv || !layout) return FALL_BACK;
     const n = util.sizeFromShape(layout.outDims);
+    if (op === "sub" && layout.swapped) {
+      const out = ctx.output(n);
+      for (let i = 0; i < n; i++) out[i] = -bv[i];
+      // oneDNN's binary primitive runs in place (dst may be src0).
+      binaryPlan(ctx, "add", layout.outDims, layout.otherDims).run([out, av, out]);
+      return backend.makeTensorInfo(layout.outShape, "float32", out);
+    }
     const out = boolOut ? new Uint8Array(n) : ctx.output(n);
     const [first, second] = layout.swapped ? [bv, av] : [av, bv];
     binaryPlan(ctx, layout.swapped ? swappedOp! : op, layout.outDims, layout.otherDims).run([first, second, out]);
@@ -130,7 +141,7 @@ export function makeAdd(ctx: NativeContext): KernelFunc {
   return makeBinary(ctx, "Add", "add", "add");
 }
 
-/** `Sub(a, b)`; a must have the output's shape (oneDNN broadcasts only b). */
+/** `Sub(a, b)` with broadcasting (a broadcast a runs as (−b) + a, see {@link makeBinary}). */
 export function makeSub(ctx: NativeContext): KernelFunc {
   return makeBinary(ctx, "Sub", "sub", null);
 }
