@@ -1,6 +1,6 @@
 /**
  * oneDNN plans for elementwise-style kernels: leaky ReLU (eltwise), broadcasting binary ops
- * (add, sub, mul, div, greater-than with a u8 result), softmax over the last axis and transposes
+ * (add, sub, mul, div, max, greater-than with a u8 result), softmax over the last axis and transposes
  * (as reorders). Vectorised and, for large tensors, multi-threaded, unlike the cpu backend's
  * per-element index arithmetic.
  *
@@ -64,13 +64,14 @@ export function leakyReluBackwardPlan(ctx: NativeContext, n: number, alpha: numb
 }
 
 /** Which binary operation a plan computes. */
-export type BinaryOp = "add" | "sub" | "mul" | "div" | "gt" | "lt";
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "max" | "gt" | "lt";
 
 const BINARY_ALGS: Record<BinaryOp, number> = {
   add: ABI.algKind.binaryAdd,
   sub: ABI.algKind.binarySub,
   mul: ABI.algKind.binaryMul,
   div: ABI.algKind.binaryDiv,
+  max: ABI.algKind.binaryMax,
   gt: ABI.algKind.binaryGt,
   lt: ABI.algKind.binaryLt,
 };
