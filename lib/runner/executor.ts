@@ -161,9 +161,23 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
 }
 
 /** When a failed step left saved state: where it is, and how to start over instead of resuming. */
+/** The failed step's log (with the error's stack trace) is kept beside its saved state, as this file. */
+const FAILED_LOG = "failed-step.log";
+
+/** Moves a failed step's `step.log` out of its temporary directory into `resume`; the hint naming it, or "". */
+async function keepFailedLog(tmp: string, resume: string): Promise<string> {
+  try {
+    await Deno.copyFile(join(tmp, "step.log"), join(resume, FAILED_LOG));
+    return ` (step log with the stack trace: outputs/.cache/${basename(resume)}/${FAILED_LOG})`;
+  } catch {
+    return ""; // the step died before writing its log
+  }
+}
+
 async function savedStateHint(resume: string, stepId: string): Promise<string> {
   try {
-    for await (const _ of Deno.readDir(resume)) {
+    for await (const e of Deno.readDir(resume)) {
+      if (e.name === FAILED_LOG) continue;
       return ` (its saved state in outputs/.cache/${basename(resume)} stays and the next run resumes from it; --restart=${stepId} drops it and starts over)`;
     }
   } catch {
@@ -250,9 +264,10 @@ async function produce(plan: Plan, step: PlannedStep, options: ExecuteOptions, s
   });
   const seconds = (performance.now() - t0) / 1000;
   if (!result.ok) {
+    const log = await keepFailedLog(tmp, resume);
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     await unlinkStep(root, pipeline.name, step.id);
-    const failure = { ...result.failure, message: result.failure.message + await savedStateHint(resume, step.id) };
+    const failure = { ...result.failure, message: result.failure.message + await savedStateHint(resume, step.id) + log };
     reporter.stepEnd(step.id, "failed", seconds, failure.message);
     return { status: "failed", started: startedAt.toISOString(), seconds, manifest: null, metrics: null, failure, place: result.place };
   }

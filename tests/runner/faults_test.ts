@@ -2,7 +2,8 @@
  * Faults around a run (issue 20): every pipeline-file error exits 2 naming the file (alias bomb,
  * invalid UTF-8 with its byte offset, a file too large — also for config files), a lock file that
  * cannot be written is reported as such (exit 1, no stack trace), and `--restart` drops a failed
- * step's saved state where a plain re-run resumes from it (the failure message says how).
+ * step's saved state where a plain re-run resumes from it (the failure message says how, and
+ * where the failed step's log with the stack trace was kept).
  */
 import { join } from "node:path";
 import { assert, assertEquals } from "../assert.ts";
@@ -100,6 +101,11 @@ Deno.test("a failed step's saved state: a plain re-run resumes from it, --restar
     const first = await runCli(root, ["pipeline", "p"]);
     assertEquals(first.code, 1);
     assert(/diverged at attempt 1 \(its saved state in outputs\/\.cache\/resume-[0-9a-f]{64} stays and the next run resumes from it; --restart=long drops it and starts over\)/.test(first.stdout), first.stdout);
+    // The step's log, with the error's stack trace, outlives the step's temporary directory.
+    const logPath = first.stdout.match(/step log with the stack trace: (outputs\/\.cache\/resume-[0-9a-f]{64}\/failed-step\.log)/)?.[1];
+    assert(logPath, first.stdout);
+    const log = await Deno.readTextFile(join(root, logPath));
+    assert(log.includes("Error: diverged at attempt 1") && /\n\s+at .*resumable\.ts/.test(log), log);
     const lock = JSON.parse(await Deno.readTextFile(join(root, "outputs/p/pipeline.lock.json")));
     assertEquals(lock.steps.long.failure.kind, "task");
     assert(lock.steps.long.failure.message.includes("--restart=long"), lock.steps.long.failure.message);
