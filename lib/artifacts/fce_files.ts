@@ -4,7 +4,7 @@
  *
  * - `metrics.jsonl`: one {@link FceRecord} per training step, appended as training goes:
  *   `{ "iter", "epoch", "model", "value", "accuracy", "seconds" }` plus `"mse_logp"` on evaluation
- *   steps of an 8gaussians run, and `"dropped"` when overflowed flow samples were left out. `value` is the value function V of the batch *before* the step
+ *   steps of an 8gaussians run, `"dropped"` when overflowed flow samples were left out, and `"skipped": true` when the step's gradient was not finite and the model took no step. `value` is the value function V of the batch *before* the step
  *   (the curves plot −V), `accuracy` its classification accuracy, `model` the model that then took
  *   the Adam step (`"ebm"` or `"flow"`), `seconds` the step's wall time.
  * - `densities.safetensors`: `ebm_log_density` and `flow_log_density`, F32 `[R, R]` over
@@ -47,6 +47,8 @@ export interface FceRecord {
   mse_logp?: number;
   /** Flow samples left out of the batch because they overflowed (config `overflow: drop`); absent when none. */
   dropped?: number;
+  /** True when the step's gradient was not finite and no step was taken (config `overflow: drop`); absent otherwise. */
+  skipped?: true;
 }
 
 /** Parses a `train-fce` metrics.jsonl, naming the file, line and field of anything malformed. */
@@ -72,6 +74,7 @@ export function parseFceMetrics(text: string, source = FCE_METRICS_FILE): FceRec
     if ("mse_logp" in v && typeof v.mse_logp !== "number" && v.mse_logp !== null) {
       throw new Error(`Cannot read '${source}' line ${i + 1}: field 'mse_logp' should be a number, got ${JSON.stringify(v.mse_logp)}`);
     }
+    if ("skipped" in v && v.skipped !== true) throw new Error(`Cannot read '${source}' line ${i + 1}: field 'skipped' should be true when present, got ${JSON.stringify(v.skipped)}`);
     out.push(v as unknown as FceRecord);
   }
   return out;
@@ -136,5 +139,6 @@ export function summarizeFce(records: FceRecord[], fraction: number): Record<str
     mse_logp_first_below_0_1: mses.find((r) => r.mse_logp <= 0.1)?.iter ?? null,
     dropped_samples: records.reduce((s, r) => s + (r.dropped ?? 0), 0),
     steps_with_dropped: records.filter((r) => (r.dropped ?? 0) > 0).length,
+    skipped_steps: records.filter((r) => r.skipped === true).length,
   };
 }

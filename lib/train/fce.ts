@@ -16,7 +16,9 @@
  * per-step streams (`streams.ts`: `batch` per epoch for the shuffle, `sample` per step for the
  * base points, `toy-data` for the evaluation sample, `init` for the weights), so a resumed run
  * equals an uninterrupted one. A non-finite V, accuracy or weight stops the run with
- * {@link TrainingDivergedError}, the last good state kept.
+ * {@link TrainingDivergedError}, the last good state kept; so does a non-finite gradient under
+ * `overflow: stop`, while under `overflow: drop` that step is skipped (weights unchanged,
+ * `skipped` in metrics.jsonl) and a batch whose every flow sample overflowed stops the run.
  *
  * @example
  * ```ts
@@ -84,6 +86,28 @@ function pickRows(data: Float32Array, rows: number[], width: number): Float32Arr
   return out;
 }
 
+/** What {@link FceTrainer.step} measured and did. */
+export interface FceStepResult {
+  /** V and accuracy of the batch before the step (NaN when no flow sample was left to contrast). */
+  value: number;
+  accuracy: number;
+  /** Flow samples left out because they overflowed float32 (`overflow: drop`). */
+  dropped: number;
+  /** `ebm.<key>` / `flow.<key>` of the first parameter whose gradient was not finite (no step was taken), else null. */
+  nonFiniteGradient: string | null;
+}
+
+/** The first key whose tensor holds a NaN or ±∞ (one host read for all: x·0 is 0 unless x is not finite). */
+function firstNonFiniteKey(tensors: Record<string, tf.Tensor>): string | null {
+  const keys = Object.keys(tensors);
+  if (keys.length === 0) return null;
+  const probes = tf.tidy(() => tf.stack(keys.map((k) => tf.sum(tf.mul(tensors[k], 0)))));
+  const zeros = probes.dataSync();
+  probes.dispose();
+  const i = zeros.findIndex((v) => v !== 0);
+  return i < 0 ? null : keys[i];
+}
+
 /** The threshold rule: the flow steps next when accuracy > threshold, else the EBM. */
 export function nextModel(accuracy: number, threshold: number): "ebm" | "flow" {
   return accuracy > threshold ? "flow" : "ebm";
@@ -149,10 +173,13 @@ export class FceTrainer {
    * A flow sample can overflow float32 (MAF's sequential inverse compounds e^α over its blocks;
    * the seed's own recipe does it too, see the README). With `overflow: "drop"` such base points
    * are left out of the batch (counted in `dropped`); with `"stop"` V comes back NaN. A
-   * non-finite V takes no step.
+   * non-finite V takes no step, and neither does a finite V whose gradient is not (a sample
+   * at the edge of float32 can overflow in the backward pass only): `nonFiniteGradient` then
+   * names the first such parameter and the weights stay as they were.
    */
-  step(x: tf.Tensor2D, z: tf.Tensor2D, model: "ebm" | "flow", overflow: "stop" | "drop" = "stop"): { value: number; accuracy: number; dropped: number } {
+  step(x: tf.Tensor2D, z: tf.Tensor2D, model: "ebm" | "flow", overflow: "stop" | "drop" = "stop"): FceStepResult {
     let correct: tf.Scalar | null = null;
+    let badGrad: string | null = null;
     const ebmLogp = (v: tf.Tensor2D) => tf.neg(this.ebm.energy(v));
     const run = (lossFn: () => tf.Scalar, vars: tf.Variable[], params: { key: string; variable: tf.Variable }[], opt: Optimizer) => {
       const { value, grads } = tf.variableGrads(lossFn, vars);
@@ -160,11 +187,16 @@ export class FceTrainer {
       value.dispose();
       const named: Record<string, tf.Tensor> = {};
       for (const p of params) if (grads[p.variable.name]) named[p.key] = grads[p.variable.name];
-      if (Number.isFinite(v)) opt.step(named);
+      if (Number.isFinite(v)) {
+        badGrad = firstNonFiniteKey(named);
+        if (badGrad === null) opt.step(named);
+      }
       tf.dispose(Object.values(grads));
       return v;
     };
     let loss: number, kept = z;
+    // Every sample overflowed: nothing to contrast the data with, so no V and no step.
+    const allDropped: FceStepResult = { value: NaN, accuracy: NaN, dropped: z.shape[0], nonFiniteGradient: null };
     if (model === "ebm") {
       let { gen, logqG, logqX } = tf.tidy(() => {
         const { x: gen, logProb: logqG } = this.flow.sampleFrom(z);
@@ -172,6 +204,10 @@ export class FceTrainer {
       });
       if (overflow === "drop") {
         const rows = finiteRows(gen, logqG);
+        if (rows.length === 0) {
+          tf.dispose([gen, logqG, logqX]);
+          return allDropped;
+        }
         if (rows.length < z.shape[0]) {
           const g2 = tf.tensor2d(pickRows(gen.dataSync() as Float32Array, rows, 2), [rows.length, 2]);
           const l2 = tf.tensor1d(pickRows(logqG.dataSync() as Float32Array, rows, 1));
@@ -196,6 +232,10 @@ export class FceTrainer {
           const { x: gen, logProb } = this.flow.sampleFrom(z);
           return finiteRows(gen, logProb);
         });
+        if (rows.length === 0) {
+          logpX.dispose();
+          return allDropped;
+        }
         if (rows.length < z.shape[0]) kept = tf.tensor2d(pickRows(z.dataSync() as Float32Array, rows, 2), [rows.length, 2]);
       }
       try {
@@ -214,7 +254,7 @@ export class FceTrainer {
     c?.dispose();
     const dropped = z.shape[0] - kept.shape[0];
     if (kept !== z) kept.dispose();
-    return { value: loss, accuracy, dropped };
+    return { value: loss, accuracy, dropped, nonFiniteGradient: badGrad === null ? null : `${model}.${badGrad}` };
   }
 
   /** Both models and optimisers as named tensors (`ebm.`, `ebm_optim.`, `flow.`, `flow_optim.`). */
@@ -331,12 +371,18 @@ export async function runFceTraining(o: FceRunOptions): Promise<Record<string, n
         }
         const x = tf.tensor2d(batchData.subarray(0, 2 * m), [m, 2]);
         const z = tf.tensor2d(streamFor(o.seed, iter, "sample").normalArray(2 * c.batch), [c.batch, 2]);
-        let result: { value: number; accuracy: number; dropped: number };
+        let result: FceStepResult;
         try {
           if (iter === 1 && start === 0) flow.initialize(x); // Glow's ActNorm data-dependent init
           result = trainer.step(x, z, model, c.overflow);
         } finally {
           tf.dispose([x, z]);
+        }
+        if (result.dropped === c.batch) {
+          throw new TrainingDivergedError(iter, `every one of the ${c.batch} flow samples overflowed float32: the flow has diverged`, lastGood);
+        }
+        if (result.nonFiniteGradient && c.overflow === "stop") {
+          throw new TrainingDivergedError(iter, `the gradient of '${result.nonFiniteGradient}' is not finite (V = ${result.value} is; a flow sample may have overflowed in the backward pass: config 'overflow: drop' skips such a step)`, lastGood);
         }
         if (!Number.isFinite(result.value)) {
           throw new TrainingDivergedError(iter, `V = ${result.value} (log p or log q is not finite${c.overflow === "stop" ? "; a flow sample may have overflowed: config 'overflow: drop' leaves such samples out" : ""})`, lastGood);
@@ -344,6 +390,10 @@ export async function runFceTraining(o: FceRunOptions): Promise<Record<string, n
         if (!Number.isFinite(result.accuracy)) throw new TrainingDivergedError(iter, `accuracy = ${result.accuracy}`, lastGood);
         const record: FceRecord = { iter, epoch, model, value: result.value, accuracy: result.accuracy, seconds: 0 };
         if (result.dropped > 0) record.dropped = result.dropped;
+        if (result.nonFiniteGradient) {
+          record.skipped = true;
+          o.log.warn(`step ${iter}: the gradient of '${result.nonFiniteGradient}' is not finite; the ${model} took no step (overflow: drop)`);
+        }
         model = nextModel(result.accuracy, c.threshold);
         const seconds = (performance.now() - t0) / 1000;
         record.seconds = seconds;

@@ -102,3 +102,80 @@ Deno.test("FCE training: a non-finite value stops the run with a clear error", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("FCE: a finite V with a non-finite gradient takes no step and names the parameter", () => {
+  const { ebm, flow } = createFceModels(small, 1);
+  const trainer = new FceTrainer(ebm, flow, small);
+  const x = tf.tensor2d(sampleToy2d("8gaussians", 64, new Random(2)), [64, 2]);
+  const z = tf.tensor2d(new Random(3).normalArray(128), [64, 2]);
+  // The energy's value unchanged, its gradient ∞: what a sample overflowing in the backward pass does.
+  const energy = ebm.energy.bind(ebm);
+  const infGrad = tf.customGrad(((e: tf.Tensor) => ({ value: tf.clone(e), gradFunc: (dy: tf.Tensor) => tf.mul(dy, Infinity) })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  ebm.energy = (v: tf.Tensor2D) => infGrad(energy(v)) as tf.Tensor1D;
+  const before = ebm.params.map((p) => Array.from(p.variable.dataSync()));
+  for (const overflow of ["stop", "drop"] as const) {
+    const r = trainer.step(x, z, "ebm", overflow);
+    assert(Number.isFinite(r.value) && Number.isFinite(r.accuracy), `V ${r.value}, accuracy ${r.accuracy}`);
+    assert(r.nonFiniteGradient?.startsWith("ebm.") ?? false, `nonFiniteGradient ${r.nonFiniteGradient}`);
+    ebm.params.forEach((p, i) => assertEquals(Array.from(p.variable.dataSync()), before[i], `${overflow}: ${p.key} moved`));
+  }
+  ebm.energy = energy;
+  const ok = trainer.step(x, z, "ebm", "drop");
+  assertEquals(ok.nonFiniteGradient, null);
+  assert(ebm.params.some((p, i) => Array.from(p.variable.dataSync()).some((v, j) => v !== before[i][j])), "a finite gradient steps");
+  tf.dispose([x, z]);
+  trainer.dispose();
+});
+
+Deno.test("FCE: a batch whose every flow sample overflows has no V and takes no step", () => {
+  for (const model of ["ebm", "flow"] as const) {
+    const { ebm, flow } = createFceModels(small, 1);
+    const trainer = new FceTrainer(ebm, flow, small);
+    const x = tf.tensor2d(sampleToy2d("8gaussians", 64, new Random(2)), [64, 2]);
+    const z = tf.fill([64, 2], 3e38) as tf.Tensor2D; // every sample overflows float32
+    const before = [...ebm.params, ...flow.params].map((p) => Array.from(p.variable.dataSync()));
+    const r = trainer.step(x, z, model, "drop");
+    assertEquals(r.dropped, 64);
+    assert(Number.isNaN(r.value) && Number.isNaN(r.accuracy), `${model}: V ${r.value}, accuracy ${r.accuracy}`);
+    [...ebm.params, ...flow.params].forEach((p, i) => assertEquals(Array.from(p.variable.dataSync()), before[i], `${model}: ${p.key} moved`));
+    tf.dispose([x, z]);
+    trainer.dispose();
+  }
+});
+
+Deno.test("FCE training: a skipped step is recorded under overflow: drop and stops the run under overflow: stop", async () => {
+  const points = sampleToy2d("8gaussians", 300, new Random(5));
+  const original = FceTrainer.prototype.step;
+  let calls = 0;
+  FceTrainer.prototype.step = function (this: FceTrainer, ...args: Parameters<FceTrainer["step"]>) {
+    const r = original.apply(this, args);
+    return ++calls === 3 ? { ...r, nonFiniteGradient: "flow.test.weight" } : r;
+  };
+  const dir = await Deno.makeTempDir();
+  try {
+    const summary = await runFceTraining(runOptions(`${dir}/a`, { ...small, steps: 5, overflow: "drop" }, points));
+    const records = await readFceMetrics(`${dir}/a/out/metrics.jsonl`);
+    assertEquals(records.map((r) => r.skipped ?? false), [false, false, true, false, false]);
+    assertEquals(summary.skipped_steps, 1);
+    calls = 0;
+    await assertThrowsAsync(() => runFceTraining(runOptions(`${dir}/b`, { ...small, steps: 5 }, points)), "Training diverged at iteration 3", "gradient of 'flow.test.weight' is not finite");
+  } finally {
+    FceTrainer.prototype.step = original;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FCE training: a batch whose every flow sample overflows stops the run with a clear error", async () => {
+  const points = sampleToy2d("8gaussians", 300, new Random(5));
+  const original = FceTrainer.prototype.step;
+  FceTrainer.prototype.step = function (this: FceTrainer, x: tf.Tensor2D, z: tf.Tensor2D, model: "ebm" | "flow", overflow?: "stop" | "drop") {
+    return original.call(this, x, tf.mul(z, 1e38) as tf.Tensor2D, model, overflow);
+  };
+  const dir = await Deno.makeTempDir();
+  try {
+    await assertThrowsAsync(() => runFceTraining(runOptions(dir, { ...small, steps: 3, overflow: "drop" }, points)), "Training diverged at iteration 1", "every one of the 64 flow samples overflowed");
+  } finally {
+    FceTrainer.prototype.step = original;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
