@@ -5,12 +5,14 @@
  * cpu-borrowed, from the backend's kernel profile; the cpu-borrowed ones are counted in the
  * backend's fallback counters and marked `cpu`), and the remainder — tfjs dispatch, gradient
  * tape, host random draws, syncs and JavaScript around the kernels. Totals over `--iters`
- * updates after `--warmup` ones, divided by the count.
+ * updates after `--warmup` ones, divided by the count; the first pass (kernel profile off) also
+ * prints the process's CPU time per update, the figure to compare on a shared machine.
  *
  * Run: `EBM_NATIVE_THREADS=1 deno run -A bench/vera_toy_profile.ts [--iters 20] [--warmup 3] [--backend native]`
  * @module
  */
 import { loadavg } from "node:os";
+import { cpuUsage } from "node:process";
 import { initBackend } from "../lib/tensor/backend.ts";
 import { nativeProfile, nativeStats, nativeKernelFactories } from "../lib/tensor/native/install.ts";
 import { sampleToy2d } from "../lib/data/toy_2d.ts";
@@ -33,17 +35,21 @@ async function main(): Promise<void> {
   for (let i = 1; i <= warmup; i++) await problem.iterate(i);
   let next = warmup + 1;
   const timed = async () => {
-    const start = performance.now();
+    const start = performance.now(), cpu0 = cpuUsage();
     for (let i = 0; i < iters; i++) await problem.iterate(next++);
-    return (performance.now() - start) / iters;
+    const cpu1 = cpuUsage(), cpuMs = (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1000;
+    return { wall: (performance.now() - start) / iters, cpu: cpuMs / iters };
   };
-  console.log(`wall ${(await timed()).toFixed(2)} ms per update (kernel profile off)`);
+  // Process CPU time (all threads) is the figure to compare on a shared machine: wall time there
+  // includes the time other processes hold the cores.
+  const off = await timed();
+  console.log(`wall ${off.wall.toFixed(2)} ms, CPU ${off.cpu.toFixed(2)} ms per update (kernel profile off)`);
   if (backend !== "native") return;
   // A second pass with every kernel timed (the timers add a little to each call).
   const fallbacksBefore = { ...nativeStats().fallbacks }, poolBefore = nativeStats().pool;
   nativeProfile.reset();
   nativeProfile.enable();
-  const wall = await timed();
+  const wall = (await timed()).wall;
   nativeProfile.disable();
   const pool = nativeStats().pool;
   console.log(`wall ${wall.toFixed(2)} ms per update (kernel profile on); output-buffer pool per update: ${((pool.hits - poolBefore.hits) / iters).toFixed(0)} reused, ${((pool.misses - poolBefore.misses) / iters).toFixed(0)} allocated`);
