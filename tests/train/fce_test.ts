@@ -1,7 +1,7 @@
 /** Flow contrastive estimation: V and accuracy by hand, the threshold rule, which model steps, resume, divergence. */
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/tensor/backend.ts";
-import { createFceModels, FceTrainer, fceValue, nextModel, runFceTraining } from "../../lib/train/fce.ts";
+import { createFceModels, FceTrainer, fceValue, MAX_SKIPPED_IN_A_ROW, nextModel, runFceTraining } from "../../lib/train/fce.ts";
 import { TrainFceConfig } from "../../lib/train/fce_config.ts";
 import { readFceMetrics } from "../../lib/artifacts/fce_files.ts";
 import { sampleToy2d } from "../../lib/data/toy_2d.ts";
@@ -174,6 +174,33 @@ Deno.test("FCE training: a batch whose every flow sample overflows stops the run
   const dir = await Deno.makeTempDir();
   try {
     await assertThrowsAsync(() => runFceTraining(runOptions(dir, { ...small, steps: 3, overflow: "drop" }, points)), "Training diverged at iteration 1", "every one of the 64 flow samples overflowed");
+  } finally {
+    FceTrainer.prototype.step = original;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FCE training: under overflow: drop, MAX_SKIPPED_IN_A_ROW skipped steps in a row stop the run; isolated skips do not", async () => {
+  const points = sampleToy2d("8gaussians", 300, new Random(5));
+  const original = FceTrainer.prototype.step;
+  let calls = 0, skipFrom = 3;
+  FceTrainer.prototype.step = function (this: FceTrainer, ...args: Parameters<FceTrainer["step"]>) {
+    const r = original.apply(this, args);
+    return ++calls >= skipFrom ? { ...r, nonFiniteGradient: "flow.test.weight" } : r;
+  };
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = { ...small, steps: 30, overflow: "drop" as const, log_freq: 100, checkpoint_freq: 100 };
+    await assertThrowsAsync(() => runFceTraining(runOptions(`${dir}/a`, config, points)), `Training diverged at iteration ${3 + MAX_SKIPPED_IN_A_ROW - 1}`, `not been finite for ${MAX_SKIPPED_IN_A_ROW} steps in a row`);
+    // Every other step skipped: never MAX_SKIPPED_IN_A_ROW in a row, so the run finishes.
+    calls = 0;
+    skipFrom = Infinity;
+    FceTrainer.prototype.step = function (this: FceTrainer, ...args: Parameters<FceTrainer["step"]>) {
+      const r = original.apply(this, args);
+      return ++calls % 2 === 0 ? { ...r, nonFiniteGradient: "flow.test.weight" } : r;
+    };
+    const summary = await runFceTraining(runOptions(`${dir}/b`, config, points));
+    assertEquals(summary.skipped_steps, 15);
   } finally {
     FceTrainer.prototype.step = original;
     await Deno.remove(dir, { recursive: true });
