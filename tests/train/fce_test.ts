@@ -143,26 +143,37 @@ Deno.test("FCE: a batch whose every flow sample overflows has no V and takes no 
   }
 });
 
-Deno.test("FCE training: a skipped step is recorded under overflow: drop and stops the run under overflow: stop", async () => {
-  const points = sampleToy2d("8gaussians", 300, new Random(5));
+/**
+ * Runs `body` in a fresh temporary directory while every FceTrainer step whose 1-based call number
+ * satisfies `skipAt` reports a non-finite gradient (the step itself runs as usual); `reset()`
+ * restarts the call count.
+ */
+async function withFakeSkips(skipAt: (call: number) => boolean, body: (dir: string, reset: () => void) => Promise<void>): Promise<void> {
   const original = FceTrainer.prototype.step;
   let calls = 0;
   FceTrainer.prototype.step = function (this: FceTrainer, ...args: Parameters<FceTrainer["step"]>) {
     const r = original.apply(this, args);
-    return ++calls === 3 ? { ...r, nonFiniteGradient: "flow.test.weight" } : r;
+    return skipAt(++calls) ? { ...r, nonFiniteGradient: "flow.test.weight" } : r;
   };
   const dir = await Deno.makeTempDir();
   try {
-    const summary = await runFceTraining(runOptions(`${dir}/a`, { ...small, steps: 5, overflow: "drop" }, points));
-    const records = await readFceMetrics(`${dir}/a/out/metrics.jsonl`);
-    assertEquals(records.map((r) => r.skipped ?? false), [false, false, true, false, false]);
-    assertEquals(summary.skipped_steps, 1);
-    calls = 0;
-    await assertThrowsAsync(() => runFceTraining(runOptions(`${dir}/b`, { ...small, steps: 5 }, points)), "Training diverged at iteration 3", "gradient of 'flow.test.weight' is not finite");
+    await body(dir, () => calls = 0);
   } finally {
     FceTrainer.prototype.step = original;
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+Deno.test("FCE training: a skipped step is recorded under overflow: drop and stops the run under overflow: stop", async () => {
+  const points = sampleToy2d("8gaussians", 300, new Random(5));
+  await withFakeSkips((call) => call === 3, async (dir, reset) => {
+    const summary = await runFceTraining(runOptions(`${dir}/a`, { ...small, steps: 5, overflow: "drop" }, points));
+    const records = await readFceMetrics(`${dir}/a/out/metrics.jsonl`);
+    assertEquals(records.map((r) => r.skipped ?? false), [false, false, true, false, false]);
+    assertEquals(summary.skipped_steps, 1);
+    reset();
+    await assertThrowsAsync(() => runFceTraining(runOptions(`${dir}/b`, { ...small, steps: 5 }, points)), "Training diverged at iteration 3", "gradient of 'flow.test.weight' is not finite");
+  });
 });
 
 Deno.test("FCE training: a batch whose every flow sample overflows stops the run with a clear error", async () => {
@@ -182,27 +193,13 @@ Deno.test("FCE training: a batch whose every flow sample overflows stops the run
 
 Deno.test("FCE training: under overflow: drop, MAX_SKIPPED_IN_A_ROW skipped steps in a row stop the run; isolated skips do not", async () => {
   const points = sampleToy2d("8gaussians", 300, new Random(5));
-  const original = FceTrainer.prototype.step;
-  let calls = 0, skipFrom = 3;
-  FceTrainer.prototype.step = function (this: FceTrainer, ...args: Parameters<FceTrainer["step"]>) {
-    const r = original.apply(this, args);
-    return ++calls >= skipFrom ? { ...r, nonFiniteGradient: "flow.test.weight" } : r;
-  };
-  const dir = await Deno.makeTempDir();
-  try {
-    const config = { ...small, steps: 30, overflow: "drop" as const, log_freq: 100, checkpoint_freq: 100 };
-    await assertThrowsAsync(() => runFceTraining(runOptions(`${dir}/a`, config, points)), `Training diverged at iteration ${3 + MAX_SKIPPED_IN_A_ROW - 1}`, `not been finite for ${MAX_SKIPPED_IN_A_ROW} steps in a row`);
-    // Every other step skipped: never MAX_SKIPPED_IN_A_ROW in a row, so the run finishes.
-    calls = 0;
-    skipFrom = Infinity;
-    FceTrainer.prototype.step = function (this: FceTrainer, ...args: Parameters<FceTrainer["step"]>) {
-      const r = original.apply(this, args);
-      return ++calls % 2 === 0 ? { ...r, nonFiniteGradient: "flow.test.weight" } : r;
-    };
-    const summary = await runFceTraining(runOptions(`${dir}/b`, config, points));
+  const config = { ...small, steps: 30, overflow: "drop" as const, log_freq: 100, checkpoint_freq: 100 };
+  await withFakeSkips((call) => call >= 3, async (dir) => {
+    await assertThrowsAsync(() => runFceTraining(runOptions(dir, config, points)), `Training diverged at iteration ${3 + MAX_SKIPPED_IN_A_ROW - 1}`, `not been finite for ${MAX_SKIPPED_IN_A_ROW} steps in a row`);
+  });
+  // Every other step skipped: never MAX_SKIPPED_IN_A_ROW in a row, so the run finishes.
+  await withFakeSkips((call) => call % 2 === 0, async (dir) => {
+    const summary = await runFceTraining(runOptions(dir, config, points));
     assertEquals(summary.skipped_steps, 15);
-  } finally {
-    FceTrainer.prototype.step = original;
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
