@@ -115,3 +115,37 @@ for (const generator_type of ["vera", "verahmc"] as const) {
     }
   });
 }
+
+// The generator alone against a FIXED log-density f = log N(m, s²I) (the EBM is a frozen function:
+// its only parameter does not enter f): the generator step minimises −(E_q f + H(q)), whose optimum
+// is q = N(m, s²I). The sample mean and sd must land there — a wrong sign or scale of the entropy
+// surrogate, of σ's gradient or of the posterior's score would leave the sd at the σ floor or far off.
+Deno.test("vera: the generator alone, against a fixed Gaussian log-density, reaches q = p (mean and sd)", () => {
+  const m = [1, -0.5], s = 0.2, n = 400;
+  const knobs = VeraKnobs.parse({ batch_size: 100, h_dim: 16, glr: 0.01, num_samples_posterior: 10, e_iters: 1000000, decay_epochs: [1000000] });
+  const frozen = tf.variable(tf.zeros([1]), true);
+  const model = {
+    params: [{ key: "frozen", spec: { key: "frozen", torchShape: [1], layout: "vector" as const, init: { kind: "zeros" as const } }, variable: frozen }],
+    logp: (x: tf.Tensor) => tf.tidy(() => tf.add(tf.mul(tf.sum(tf.square(tf.sub(x, tf.tensor1d(m))), 1), -0.5 / (s * s)), tf.mul(tf.sum(frozen), 0)) as tf.Tensor1D),
+  };
+  const gen = new VeraGenerator(toyGeneratorArch(knobs.noise_dim, 2, 16), knobs, 5);
+  const trainer = new VeraTrainer(model, gen, knobs, 1);
+  const xData = tf.zeros([100, 2]);
+  for (let i = 0; i < n; i++) trainer.iterate(i, xData, new Random(100 + i));
+  const pts: number[][] = [];
+  const rng = new Random(99);
+  for (let b = 0; b < 10; b++) {
+    const { x, h, mu, xi } = gen.sample(100, rng);
+    const v = x.dataSync();
+    for (let i = 0; i < 100; i++) pts.push([v[2 * i], v[2 * i + 1]]);
+    tf.dispose([x, h, mu, xi]);
+  }
+  for (const d of [0, 1]) {
+    const mean = pts.reduce((a, p) => a + p[d], 0) / pts.length;
+    const sd = Math.sqrt(pts.reduce((a, p) => a + (p[d] - mean) ** 2, 0) / (pts.length - 1));
+    assert(Math.abs(mean - m[d]) < 0.05, `axis ${d}: sample mean ${mean}, target ${m[d]}`);
+    assert(Math.abs(sd / s - 1) < 0.15, `axis ${d}: sample sd ${sd}, target ${s} (σ = ${gen.sigma()})`);
+  }
+  tf.dispose([xData, frozen]);
+  gen.dispose();
+});
