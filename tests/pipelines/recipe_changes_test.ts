@@ -17,9 +17,11 @@ const TOY_RECIPE = ["toy_type", "toy_groups", "toy_sd", "toy_radius", "net_type"
 const IMAGE_RECIPE = ["data", "batch_size", "im_sz", "im_ch", "data_epsilon", "net_type", "optimizer_type", "lr_init", "lr_min", "lr_decay", "epsilon", "num_shortrun_steps", "shortrun_init", "n_f", "persistent_bank_size"];
 /** Fields of `train-hybrid` that define the seed's recipe; epochs, validation, logging are budget. */
 const HYBRID_RECIPE = ["batch_size", "langevin_steps", "langevin_alpha", "langevin_sigma", "lr", "lr_decay", "lr_min", "energy_sign", "generative_weight", "energy_l2", "langevin_clamp", "classes", "hidden"];
-const RECIPE: Record<string, string[]> = { "train-toy": TOY_RECIPE, "train-ebm": IMAGE_RECIPE, "train-hybrid": HYBRID_RECIPE };
+/** Fields of `train-fce` that define the FCE seed's recipe; steps, evaluation, grids and logging are budget. */
+const FCE_RECIPE = ["flow", "threshold", "batch", "lr_ebm", "lr_flow", "b1", "b2", "ebm_hidden", "maf_blocks", "maf_hidden", "maf_n_hidden", "glow_width", "glow_depth", "glow_levels"];
+const RECIPE: Record<string, string[]> = { "train-toy": TOY_RECIPE, "train-ebm": IMAGE_RECIPE, "train-hybrid": HYBRID_RECIPE, "train-fce": FCE_RECIPE };
 
-for (const pipeline of ["anatomy-toy", "anatomy-fashion", "basins-fashion", "anatomy-flowers", "basins-flowers", "hybrid-fashion"]) {
+for (const pipeline of ["anatomy-toy", "anatomy-fashion", "basins-fashion", "anatomy-flowers", "basins-flowers", "hybrid-fashion", "fce-2d"]) {
   Deno.test(`${pipeline}: every recipe change of a profile is declared with its reason, and every declaration is real`, async () => {
     const paper = await makePlan({ root, pipeline, profile: "paper", sets: [], backend: "cpu" });
     const spec = await loadPipelineFile(root, pipeline);
