@@ -30,6 +30,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { NamedParam } from "../nets/net.ts";
 import { initTorchValues, internalShape, type ParamSpec, toInternal, toTorch } from "../nets/params.ts";
+import { firstNonFiniteParam } from "../nets/ops.ts";
 import type { NamedTensor } from "../util/safetensors.ts";
 import { Random } from "../util/random.ts";
 
@@ -194,11 +195,7 @@ export class Flow {
 
   /** The name of the first parameter holding a non-finite value, or null. */
   firstNonFiniteParam(): string | null {
-    for (const p of this.params) {
-      const bad = tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(p.variable))).dataSync()[0]);
-      if (bad) return p.key;
-    }
-    return null;
+    return firstNonFiniteParam(this.params);
   }
 
   /** Frees the variables. */

@@ -28,6 +28,7 @@ import { createOptimizer, type Optimizer } from "../ebm/optim.ts";
 import type { NamedTensor } from "../util/safetensors.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { createMlpClassifier, energyFromLogits, type MlpClassifier } from "../nets/mlp_classifier.ts";
+import { firstNonFiniteParam } from "../nets/ops.ts";
 import type { TrainHybridConfig } from "./config.ts";
 import { hybridLangevin } from "./langevin.ts";
 import { hybridLossGrads, type HybridTerms } from "./objective.ts";
@@ -180,11 +181,7 @@ export class HybridTrainingProblem implements TrainingProblem {
   }
 
   firstNonFiniteWeight(): Promise<string | null> {
-    for (const p of this.mlp.params) {
-      const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(p.variable))).dataSync()[0]);
-      if (bad) return Promise.resolve(p.key);
-    }
-    return Promise.resolve(null);
+    return Promise.resolve(firstNonFiniteParam(this.mlp.params));
   }
 
   async finish(dir: string): Promise<Record<string, number | string | boolean | null>> {

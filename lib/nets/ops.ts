@@ -137,3 +137,30 @@ export function maxPool2(x: tf.Tensor4D): tf.Tensor4D {
 export function logSigmoid<T extends tf.Tensor>(x: T): T {
   return tf.neg(tf.softplus(tf.neg(x)));
 }
+
+/**
+ * The key of the first tensor, in the given order, that holds a NaN or ±∞, or null — for all of
+ * them in one host read (x·0 sums to 0 unless x has a non-finite value). Training steps use it on
+ * parameters (a diverged weight) and on gradients (a step not to take).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { firstNonFinite } from "./ops.ts";
+ * const bad = firstNonFinite([["w", tf.tensor1d([1, 2])], ["b", tf.tensor1d([Infinity])]]); // "b"
+ * ```
+ */
+export function firstNonFinite(entries: Iterable<readonly [string, tf.Tensor]>): string | null {
+  const list = [...entries];
+  if (list.length === 0) return null;
+  const probes = tf.tidy(() => tf.stack(list.map(([, t]) => tf.sum(tf.mul(t, 0)))));
+  const sums = probes.dataSync();
+  probes.dispose();
+  const i = sums.findIndex((v) => v !== 0);
+  return i < 0 ? null : list[i][0];
+}
+
+/** {@link firstNonFinite} over named parameters: the `key` of the first non-finite one, or null. */
+export function firstNonFiniteParam(params: Iterable<{ key: string; variable: tf.Tensor }>): string | null {
+  return firstNonFinite([...params].map((p) => [p.key, p.variable] as const));
+}

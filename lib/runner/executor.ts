@@ -160,7 +160,6 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   return outcomes;
 }
 
-/** When a failed step left saved state: where it is, and how to start over instead of resuming. */
 /** The failed step's log (with the error's stack trace) is kept beside its saved state, as this file. */
 const FAILED_LOG = "failed-step.log";
 
@@ -174,6 +173,7 @@ async function keepFailedLog(tmp: string, resume: string): Promise<string> {
   }
 }
 
+/** When a failed step left saved state: where it is, and how to start over instead of resuming. */
 async function savedStateHint(resume: string, stepId: string): Promise<string> {
   try {
     for await (const e of Deno.readDir(resume)) {

@@ -33,7 +33,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createNet, type EnergyNet } from "../nets/net.ts";
-import { logSigmoid } from "../nets/ops.ts";
+import { firstNonFinite, firstNonFiniteParam, logSigmoid } from "../nets/ops.ts";
 import { createOptimizer, type Optimizer } from "../ebm/optim.ts";
 import { createMaf } from "../flows/maf.ts";
 import { createGlow } from "../flows/glow.ts";
@@ -103,17 +103,6 @@ export interface FceStepResult {
   dropped: number;
   /** `ebm.<key>` / `flow.<key>` of the first parameter whose gradient was not finite (no step was taken), else null. */
   nonFiniteGradient: string | null;
-}
-
-/** The first key whose tensor holds a NaN or ±∞ (one host read for all: x·0 is 0 unless x is not finite). */
-function firstNonFiniteKey(tensors: Record<string, tf.Tensor>): string | null {
-  const keys = Object.keys(tensors);
-  if (keys.length === 0) return null;
-  const probes = tf.tidy(() => tf.stack(keys.map((k) => tf.sum(tf.mul(tensors[k], 0)))));
-  const zeros = probes.dataSync();
-  probes.dispose();
-  const i = zeros.findIndex((v) => v !== 0);
-  return i < 0 ? null : keys[i];
 }
 
 /** The threshold rule: the flow steps next when accuracy > threshold, else the EBM. */
@@ -196,7 +185,7 @@ export class FceTrainer {
       const named: Record<string, tf.Tensor> = {};
       for (const p of params) if (grads[p.variable.name]) named[p.key] = grads[p.variable.name];
       if (Number.isFinite(v)) {
-        badGrad = firstNonFiniteKey(named);
+        badGrad = firstNonFinite(Object.entries(named));
         if (badGrad === null) opt.step(named);
       }
       tf.dispose(Object.values(grads));
@@ -294,9 +283,8 @@ export class FceTrainer {
 
   /** The first non-finite parameter (`ebm.<key>` / `flow.<key>`), or null. */
   firstNonFinite(): string | null {
-    for (const p of this.ebm.params) {
-      if (tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(p.variable))).dataSync()[0])) return `ebm.${p.key}`;
-    }
+    const e = firstNonFiniteParam(this.ebm.params);
+    if (e) return `ebm.${e}`;
     const f = this.flow.firstNonFiniteParam();
     return f ? `flow.${f}` : null;
   }

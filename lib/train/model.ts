@@ -18,6 +18,7 @@ import type { NamedTensor } from "../util/safetensors.ts";
 import { createOptimizer, type Optimizer } from "../ebm/optim.ts";
 import { paramGrads } from "../ebm/grads.ts";
 import { fusedMlGrads } from "../ebm/fused_dense.ts";
+import { firstNonFiniteParam } from "../nets/ops.ts";
 
 /** Weights (PyTorch layout, keys prefixed `net.`) as named tensors. */
 export function stateDictTensors(sd: StateDict, prefix = "net."): Record<string, NamedTensor> {
@@ -84,11 +85,7 @@ export class NetAndOptimizer {
 
   /** Name of the first parameter holding NaN/±∞, or null. */
   firstNonFiniteWeight(): string | null {
-    for (const p of this.net.params) {
-      const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(p.variable))).dataSync()[0]);
-      if (bad) return p.key;
-    }
-    return null;
+    return firstNonFiniteParam(this.net.params);
   }
 }
 

@@ -45,6 +45,7 @@ import type { Random } from "../util/random.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { createMlpClassifier, type MlpClassifier } from "../nets/mlp_classifier.ts";
 import { largeGeneratorArch } from "../nets/generator.ts";
+import { firstNonFiniteParam } from "../nets/ops.ts";
 import { labelledSubset } from "../data/tabular.ts";
 import { classify, EpochTotals, type IterationTerms } from "../train/classifier_epochs.ts";
 import { EPOCH_LOG_FILE, encodeEpochLog, type EpochRecord } from "../artifacts/hybrid_epochs.ts";
@@ -219,11 +220,7 @@ export class VeraClassifierProblem implements TrainingProblem {
   }
 
   firstNonFiniteWeight(): Promise<string | null> {
-    for (const p of [...this.mlp.params, ...this.gen.params]) {
-      const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(p.variable))).dataSync()[0]);
-      if (bad) return Promise.resolve(p.key);
-    }
-    return Promise.resolve(null);
+    return Promise.resolve(firstNonFiniteParam([...this.mlp.params, ...this.gen.params]));
   }
 
   /** `n` generator samples (batch statistics, as the seed draws them; running statistics untouched). */

@@ -32,6 +32,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import { createNet, type EnergyNet, type StateDict } from "../nets/net.ts";
 import { toyGeneratorArch } from "../nets/generator.ts";
+import { firstNonFiniteParam } from "../nets/ops.ts";
 import type { NamedTensor } from "../util/safetensors.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import { eightGaussiansLogDensities, eightGaussiansLogDensity, TOY_2D_EXTENT } from "../data/toy_2d.ts";
@@ -225,11 +226,7 @@ export class VeraToyProblem implements TrainingProblem {
   }
 
   firstNonFiniteWeight(): Promise<string | null> {
-    for (const p of [...this.net.params, ...this.gen.params]) {
-      const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(p.variable))).dataSync()[0]);
-      if (bad) return Promise.resolve(p.key);
-    }
-    return Promise.resolve(null);
+    return Promise.resolve(firstNonFiniteParam([...this.net.params, ...this.gen.params]));
   }
 
   /** Generator samples in batches of batch_size (training-mode BatchNorm, as the seed draws them). */
