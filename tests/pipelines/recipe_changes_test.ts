@@ -19,9 +19,13 @@ const IMAGE_RECIPE = ["data", "batch_size", "im_sz", "im_ch", "data_epsilon", "n
 const HYBRID_RECIPE = ["batch_size", "langevin_steps", "langevin_alpha", "langevin_sigma", "lr", "lr_decay", "lr_min", "energy_sign", "generative_weight", "energy_l2", "langevin_clamp", "classes", "hidden"];
 /** Fields of `train-fce` that define the FCE seed's recipe; steps, evaluation, grids and logging are budget. */
 const FCE_RECIPE = ["flow", "threshold", "batch", "lr_ebm", "lr_flow", "b1", "b2", "ebm_hidden", "maf_blocks", "maf_hidden", "maf_n_hidden", "glow_width", "glow_depth", "glow_levels"];
-const RECIPE: Record<string, string[]> = { "train-toy": TOY_RECIPE, "train-ebm": IMAGE_RECIPE, "train-hybrid": HYBRID_RECIPE, "train-fce": FCE_RECIPE };
+/** Fields of `train-vera-toy` that define VERA's recipe (the seed's knobs); iterations, the decay epochs that scale with them, grids and logging are budget. */
+const VERA_TOY_RECIPE = ["lr", "glr", "beta1", "beta2", "weight_decay", "batch_size", "decay_rate", "warmup_iters", "noise_dim", "h_dim", "min_sigma", "max_sigma", "generator_type", "ent_weight", "clf_weight", "clf_ent_weight", "mcmc_lr", "post_lr", "p_control", "n_control", "pg_control", "e_iters", "g_iters", "num_samples_posterior", "hmc_burn_in", "hmc_num_samples", "hmc_leapfrog_steps", "hmc_target_accept", "init_sigma", "init_post_sigma"];
+/** Fields of `train-pcd-toy` that define the baseline's recipe. */
+const PCD_TOY_RECIPE = ["batch_size", "epsilon", "num_mcmc_steps", "s_t_0_size", "bank_init_range", "optimizer_type", "lr_init", "h_dim"];
+const RECIPE: Record<string, string[]> = { "train-toy": TOY_RECIPE, "train-ebm": IMAGE_RECIPE, "train-hybrid": HYBRID_RECIPE, "train-fce": FCE_RECIPE, "train-vera-toy": VERA_TOY_RECIPE, "train-pcd-toy": PCD_TOY_RECIPE };
 
-for (const pipeline of ["anatomy-toy", "anatomy-fashion", "basins-fashion", "anatomy-flowers", "basins-flowers", "hybrid-fashion", "fce-2d"]) {
+for (const pipeline of ["anatomy-toy", "anatomy-fashion", "basins-fashion", "anatomy-flowers", "basins-flowers", "hybrid-fashion", "fce-2d", "vera-toy"]) {
   Deno.test(`${pipeline}: every recipe change of a profile is declared with its reason, and every declaration is real`, async () => {
     const paper = await makePlan({ root, pipeline, profile: "paper", sets: [], backend: "cpu" });
     const spec = await loadPipelineFile(root, pipeline);
