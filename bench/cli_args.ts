@@ -82,6 +82,22 @@ export function positiveIntFlag(name: string, fallback: number): number {
 }
 
 /**
+ * A finite number from `--name`, or `fallback`; anything else throws
+ * "Cannot read --name: expected a number, got 'value'".
+ *
+ * @example
+ * ```ts
+ * const lr = numberFlag("lr", 1e-3);
+ * ```
+ */
+export function numberFlag(name: string, fallback: number): number {
+  const raw = flag(name, String(fallback));
+  const v = Number(raw);
+  if (!Number.isFinite(v)) throw new Error(`Cannot read --${name}: expected a number, got '${raw}'`);
+  return v;
+}
+
+/**
  * The median of `values` (mean of the middle two for an even count).
  *
  * @example

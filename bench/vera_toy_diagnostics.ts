@@ -29,7 +29,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import sharp from "sharp";
 import { initBackend } from "../lib/tensor/backend.ts";
 import { checkToy2dName, EIGHT_GAUSSIANS_MEANS, EIGHT_GAUSSIANS_VAR, sampleToy2d, TOY_2D_EXTENT } from "../lib/data/toy_2d.ts";
-import { gridAxis, gridKL, normaliseLogGrid } from "../lib/data/toy.ts";
+import { gridAxis, gridKL, gridPoints, normaliseLogGrid } from "../lib/data/toy.ts";
 import { Random } from "../lib/util/random.ts";
 import { createNet } from "../lib/nets/net.ts";
 import { toyGeneratorArch } from "../lib/nets/generator.ts";
@@ -42,16 +42,10 @@ import { VeraKnobs } from "../lib/vera/config.ts";
 import { VeraGenerator } from "../lib/vera/generator.ts";
 import { VeraTrainer, type VeraModel } from "../lib/vera/trainer.ts";
 import { logDensityOf } from "../lib/vera/toy.ts";
-import { benchFlags, flag, positiveIntFlag, runMain } from "./cli_args.ts";
+import { benchFlags, flag, numberFlag, positiveIntFlag, runMain } from "./cli_args.ts";
 
 const USAGE = "Usage: deno run -A bench/vera_toy_diagnostics.ts --mode generator|ceiling [--target 8gaussians|rings] [--dataset NAME] [--iters N] [--every N] [--glr X] [--lr X] [--beta1 X] [--seed N] [--png PATH]";
 const RING_RADII = [0.75, 1.5, 2.25, 3], RING_SD = 0.08;
-
-function numberFlag(name: string, fallback: number): number {
-  const v = Number(flag(name, String(fallback)));
-  if (!Number.isFinite(v)) throw new Error(`Cannot read --${name}: expected a number, got '${flag(name, "")}'`);
-  return v;
-}
 
 /** The fixed log-density of `--mode generator`, per row. */
 function targetLogDensity(target: string, x: tf.Tensor): tf.Tensor1D {
@@ -129,8 +123,7 @@ async function ceiling(): Promise<void> {
   const points = sampleToy2d(dataset, 100000, new Random(seed)), n = points.length / 2;
   const net = createNet("mlp", { n_c: 2, n_f: 100 }, seed);
   const opt = createOptimizer("adam", net.params, { lr, betas: [beta1, 0.9] });
-  const xs = gridAxis(TOY_2D_EXTENT, res), grid = new Float32Array(2 * res * res);
-  for (let iy = 0; iy < res; iy++) for (let ix = 0; ix < res; ix++) grid.set([xs[ix], xs[iy]], 2 * (iy * res + ix));
+  const xs = gridAxis(TOY_2D_EXTENT, res), grid = gridPoints(xs);
   const pool = createPool({ threads: 1 });
   const evalPoints = gatherRows(points, 2, Int32Array.from({ length: 10000 }, (_, i) => Math.floor((i * n) / 10000)));
   const truth = await kdeOnGrid(pool, Float64Array.from(evalPoints), xs, xs, 0.1);

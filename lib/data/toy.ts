@@ -134,12 +134,10 @@ export class ToyDistribution {
     const extent = this.extent();
     const xs = gridAxis(extent, res);
     const n = res * res;
-    const points = new Float32Array(2 * n), density = new Float64Array(n), logDensity = new Float64Array(n);
+    const points = gridPoints(xs), density = new Float64Array(n), logDensity = new Float64Array(n);
     for (let iy = 0; iy < res; iy++) {
       for (let ix = 0; ix < res; ix++) {
         const i = iy * res + ix;
-        points[2 * i] = xs[ix];
-        points[2 * i + 1] = xs[iy];
         logDensity[i] = this.logDensity(xs[ix], xs[iy]);
         density[i] = Math.exp(logDensity[i]);
       }
@@ -155,6 +153,26 @@ export function gridAxis(extent: number, res: number): Float64Array {
   for (let i = 0; i < res; i++) xs[i] = -extent + i * step;
   xs[res - 1] = extent;
   return xs;
+}
+
+/**
+ * The points of the grid `xs × xs`, interleaved (x, y), x running fastest: row `iy` holds
+ * (xs[0], xs[iy]) … (xs[n−1], xs[iy]) — the order every landscape file stores its values in.
+ *
+ * @example
+ * ```ts
+ * gridPoints([-1, 1]); // Float32Array [-1, -1, 1, -1, -1, 1, 1, 1]
+ * ```
+ */
+export function gridPoints(xs: ArrayLike<number>): Float32Array {
+  const n = xs.length, points = new Float32Array(2 * n * n);
+  for (let iy = 0; iy < n; iy++) {
+    for (let ix = 0; ix < n; ix++) {
+      points[2 * (iy * n + ix)] = xs[ix];
+      points[2 * (iy * n + ix) + 1] = xs[iy];
+    }
+  }
+  return points;
 }
 
 /**

@@ -39,7 +39,7 @@ import { createMaf } from "../flows/maf.ts";
 import { createGlow } from "../flows/glow.ts";
 import type { Flow } from "../flows/flow.ts";
 import { eightGaussiansLogDensities, sampleToy2d } from "../data/toy_2d.ts";
-import { gridAxis } from "../data/toy.ts";
+import { gridAxis, gridPoints } from "../data/toy.ts";
 import type { Logger, Progress } from "../task.ts";
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from "../util/safetensors.ts";
 import { exists, writeFileAtomic } from "../util/fs.ts";
@@ -436,13 +436,7 @@ export async function runFceTraining(o: FceRunOptions): Promise<Record<string, n
     await writeFileAtomic(`${workDir}/${FCE_EBM_FILE}`, encodeSafetensors(stateDictTensors(ebm.stateDict(), ""), meta));
     await writeFileAtomic(`${workDir}/${FCE_FLOW_FILE}`, encodeSafetensors(flow.stateTensors(), meta));
     const axis = gridAxis(c.grid_extent, c.grid_res);
-    const grid = new Float32Array(2 * c.grid_res * c.grid_res);
-    for (let iy = 0; iy < c.grid_res; iy++) {
-      for (let ix = 0; ix < c.grid_res; ix++) {
-        grid[2 * (iy * c.grid_res + ix)] = axis[ix];
-        grid[2 * (iy * c.grid_res + ix) + 1] = axis[iy];
-      }
-    }
+    const grid = gridPoints(axis);
     await writeFceDensities(`${workDir}/${FCE_DENSITIES_FILE}`, {
       resolution: c.grid_res,
       extent: c.grid_extent,

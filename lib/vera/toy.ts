@@ -36,7 +36,7 @@ import { firstNonFiniteParam } from "../nets/ops.ts";
 import type { NamedTensor } from "../util/safetensors.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import { eightGaussiansLogDensities, eightGaussiansLogDensity, TOY_2D_EXTENT } from "../data/toy_2d.ts";
-import { gridAxis, gridKL, normaliseLogGrid } from "../data/toy.ts";
+import { gridAxis, gridKL, gridPoints, normaliseLogGrid } from "../data/toy.ts";
 import { SAMPLES_FILE, writePointSet } from "../data/point_set_file.ts";
 import { writeCheckpoint } from "../artifacts/checkpoint.ts";
 import { LANDSCAPE_FILE, type ToyLandscape, writeLandscapeFile } from "../artifacts/landscape_file.ts";
@@ -243,8 +243,7 @@ export class VeraToyProblem implements TrainingProblem {
 
   async finish(dir: string): Promise<Record<string, number | string | boolean | null>> {
     const c = this.config, xs = gridAxis(TOY_2D_EXTENT, c.viz_res);
-    const grid = new Float32Array(2 * c.viz_res * c.viz_res);
-    for (let iy = 0; iy < c.viz_res; iy++) for (let ix = 0; ix < c.viz_res; ix++) grid.set([xs[ix], xs[iy]], 2 * (iy * c.viz_res + ix));
+    const grid = gridPoints(xs);
     const out = { samples: this.generatorSamples(c.n_samples_out), gridLogp: logDensityOf(this.net, grid), evalLogp: logDensityOf(this.net, this.data.evalPoints) };
     await writeGeneratorFile(`${dir}/generator.safetensors`, this.gen, { seed: this.seed, config: c });
     const metrics = await finishToy(dir, this.data, out, c, this.pool, c.n_iters, this.net.stateDict(), { seed: this.seed, config: c, n_f: c.h_dim });
@@ -311,8 +310,7 @@ export class PcdToyProblem implements TrainingProblem {
 
   async finish(dir: string): Promise<Record<string, number | string | boolean | null>> {
     const c = this.config, xs = gridAxis(TOY_2D_EXTENT, c.viz_res), s = 2 / (c.epsilon ** 2);
-    const grid = new Float32Array(2 * c.viz_res * c.viz_res);
-    for (let iy = 0; iy < c.viz_res; iy++) for (let ix = 0; ix < c.viz_res; ix++) grid.set([xs[ix], xs[iy]], 2 * (iy * c.viz_res + ix));
+    const grid = gridPoints(xs);
     const n = Math.min(c.n_samples_out, c.s_t_0_size);
     const out = { samples: this.bank.slice(0, 2 * n), gridLogp: logDensityOf(this.model.net, grid, s), evalLogp: logDensityOf(this.model.net, this.data.evalPoints, s) };
     const metrics = await finishToy(dir, this.data, out, c, this.pool, c.n_iters, this.energyStateDict(), { seed: this.seed, config: c, n_f: c.h_dim });

@@ -1,4 +1,4 @@
-import { gridAxis, gridKL, normaliseLogGrid, ToyDistribution } from "../../lib/data/toy.ts";
+import { gridAxis, gridKL, gridPoints, normaliseLogGrid, ToyDistribution } from "../../lib/data/toy.ts";
 import { Random } from "../../lib/util/random.ts";
 import { assert, assertClose, assertEquals, assertThrowsAsync } from "../assert.ts";
 
@@ -54,6 +54,8 @@ Deno.test("toy: grid layout, normalisation and KL", async () => {
   // Row-major along y: cell (iy=0, ix=4) is (x = +m, y = −m).
   assertClose([g.points[8], g.points[9]], [1.6, -1.6], 1e-6);
   assertClose(g.logDensity[4], gmm.logDensity(1.6, -1.6), 1e-12);
+  assertEquals(Array.from(gridPoints([-1, 0.5, 2])), [-1, -1, 0.5, -1, 2, -1, -1, 0.5, 0.5, 0.5, 2, 0.5, -1, 2, 0.5, 2, 2, 2]);
+  assertEquals(Array.from(g.points), Array.from(gridPoints(g.xs)));
   const p = normaliseLogGrid([0, Math.log(3)]);
   assertClose(Array.from(p), [0.25, 0.75], 1e-12);
   assertEquals(gridKL(p, p), 0);
