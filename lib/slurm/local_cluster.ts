@@ -119,6 +119,27 @@ async function daemonPid(name: string): Promise<number | null> {
   return comm !== null && comm.startsWith(name) ? pid : null;
 }
 
+/**
+ * Whether `/proc/<pid>/exe` (as `readlink` prints it) names an executable that is gone — a daemon
+ * left running across a package purge or upgrade, whose plugins (auth_munge among them) no longer
+ * load: it must be restarted, not trusted.
+ *
+ * @example
+ * ```ts
+ * isDeletedExecutable("/usr/sbin/slurmd-wlm (deleted)"); // true
+ * isDeletedExecutable("/usr/sbin/slurmd-wlm"); // false
+ * ```
+ */
+export function isDeletedExecutable(link: string): boolean {
+  return link.trim().endsWith(" (deleted)");
+}
+
+/** Whether process `pid` runs an executable that has since been removed (`readlink`; see {@link isDeletedExecutable}). */
+async function executableRemoved(pid: number): Promise<boolean> {
+  const r = await run("readlink", [`/proc/${pid}/exe`]);
+  return r.code === 0 && isDeletedExecutable(r.stdout);
+}
+
 async function hostInfo(): Promise<{ node: string; cpus: number; memoryMb: number }> {
   const r = await run("slurmd", ["-C"]);
   if (r.code !== 0) throw new Error(`Cannot read this host's resources: slurmd -C exited ${r.code}: ${r.stderr.trim()}`);
@@ -241,8 +262,9 @@ async function tail(path: string, lines = 8): Promise<string> {
 async function startDaemon(name: "slurmctld" | "slurmd", log: (line: string) => void, started: string[], restart: boolean): Promise<void> {
   const pid = await daemonPid(name);
   if (pid !== null) {
-    if (!restart) return;
-    log(`stopping ${name} (pid ${pid}): its config changed`);
+    const stale = await executableRemoved(pid);
+    if (!restart && !stale) return;
+    log(`stopping ${name} (pid ${pid}): ${stale ? "its executable was removed since it started (a package purge or upgrade)" : "its config changed"}`);
     Deno.kill(pid, "SIGTERM");
     for (let i = 0; i < 100 && (await processName(pid)) !== null; i++) await new Promise((res) => setTimeout(res, 100));
   }
