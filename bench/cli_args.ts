@@ -116,6 +116,9 @@ export function median(values: number[]): number {
  *
  * @example
  * ```ts
+ * async function main(): Promise<void> {
+ *   console.log("measured");
+ * }
  * if (import.meta.main) await runMain(main);
  * ```
  */

@@ -5,7 +5,10 @@
  *
  * @example
  * ```ts
+ * import { createPool } from "../lib/pool/pool.ts";
+ * const pool = createPool({ threads: 2 });
  * const sum = await pool.run<number>(new URL("./pool_burn_worker.ts", import.meta.url), "burn", 5_000_000);
+ * await pool.close();
  * ```
  * @module
  */

@@ -4,8 +4,9 @@
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { profiledSteps } from "./profiled_steps.ts";
- * const kernels = profiledSteps(7, (measured) => runOneStep());
+ * const kernels = profiledSteps(7, () => tf.tidy(() => tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).dataSync()));
  * for (const [kernel, { calls, ms }] of kernels) console.log(kernel, calls, ms);
  * ```
  * @module
