@@ -10,12 +10,15 @@
  *   kernels (equal weights, radial sd 0.08 at radii 0.75, 1.5, 2.25, 3 — `rings`' definition).
  *   Prints σ, mean σ_post, the score norm, E_q f and how the samples spread over the modes / rings
  *   (2,000 samples in batches of the training batch size, training-mode BatchNorm, as
- *   `vera-toy` draws them). `bench/vera_generator_torch.py` is the same experiment written
+ *   `vera-toy` draws them). Probe knobs: `--out-scale X` (the generator's last weights × X at
+ *   init: it starts X times wider), `--max-sigma`, `--noise-dim`, `--ent-weight`, `--k` (the
+ *   posterior's importance samples). `bench/vera_generator_torch.py` is the same experiment written
  *   independently in PyTorch from the seed's semantics, to compare against.
  * - `--mode ceiling`: the toy EBM (MLP 2→100→100→1, LeakyReLU 0.2, batch 200) trained by exact
  *   maximum likelihood — the normaliser summed on the 100×100 grid over [−4, 4]², no sampler —
- *   with VERA's EBM optimiser (Adam, `--lr`, betas (`--beta1`, 0.9)): the best any sampler could
- *   give this EBM after `--iters` updates. Prints KL(true‖EBM) on the grid as `vera-toy` computes it
+ *   with VERA's EBM optimiser (Adam, `--lr`, betas (`--beta1`, `--beta2` 0.9), batch `--batch`
+ *   200): the best any sampler could give this EBM after `--iters` updates; `--first-scale` /
+ *   `--first-bias-scale` multiply the first layer's initial weights / biases. Prints KL(true‖EBM) on the grid as `vera-toy` computes it
  *   ("true" a KDE of 10,000 evenly strided data points, bandwidth factor 0.1) and writes a PNG (true
  *   density | EBM density, brightness ∝ √density) to `--png`.
  *
@@ -31,7 +34,7 @@ import { initBackend } from "../lib/tensor/backend.ts";
 import { checkToy2dName, EIGHT_GAUSSIANS_MEANS, EIGHT_GAUSSIANS_VAR, sampleToy2d, TOY_2D_EXTENT } from "../lib/data/toy_2d.ts";
 import { gridAxis, gridKL, gridPoints, normaliseLogGrid } from "../lib/data/toy.ts";
 import { Random } from "../lib/util/random.ts";
-import { createNet } from "../lib/nets/net.ts";
+import { createNet, type NamedParam } from "../lib/nets/net.ts";
 import { toyGeneratorArch } from "../lib/nets/generator.ts";
 import { createOptimizer } from "../lib/ebm/optim.ts";
 import { gatherRows } from "../lib/train/chains.ts";
@@ -44,8 +47,14 @@ import { VeraTrainer, type VeraModel } from "../lib/vera/trainer.ts";
 import { logDensityOf } from "../lib/vera/toy.ts";
 import { benchFlags, flag, numberFlag, positiveIntFlag, runMain } from "./cli_args.ts";
 
-const USAGE = "Usage: deno run -A bench/vera_toy_diagnostics.ts --mode generator|ceiling [--target 8gaussians|rings] [--dataset NAME] [--iters N] [--every N] [--glr X] [--lr X] [--beta1 X] [--seed N] [--png PATH]";
+const USAGE = "Usage: deno run -A bench/vera_toy_diagnostics.ts --mode generator|ceiling [--target 8gaussians|rings] [--dataset NAME] [--iters N] [--every N] [--glr X] [--out-scale X] [--max-sigma X] [--noise-dim N] [--ent-weight X] [--k N] [--lr X] [--beta1 X] [--beta2 X] [--batch N] [--first-scale X] [--first-bias-scale X] [--seed N] [--png PATH]";
 const RING_RADII = [0.75, 1.5, 2.25, 3], RING_SD = 0.08;
+
+/** Multiplies a parameter's initial values by `factor` (a probe of the init's scale). */
+function scaleParam(p: NamedParam, factor: number): void {
+  if (!(factor > 0)) throw new Error(`Cannot scale '${p.key}': expected a positive factor, got ${factor}`);
+  if (factor !== 1) tf.tidy(() => p.variable.assign(tf.mul(p.variable, factor)));
+}
 
 /** The fixed log-density of `--mode generator`, per row. */
 function targetLogDensity(target: string, x: tf.Tensor): tf.Tensor1D {
@@ -85,13 +94,23 @@ async function generatorOnly(): Promise<void> {
   if (target !== "8gaussians" && target !== "rings") throw new Error(`Cannot use --target '${target}': expected 8gaussians or rings`);
   const iters = positiveIntFlag("iters", 3000), every = positiveIntFlag("every", 500), seed = positiveIntFlag("seed", 1234);
   // The cpu profile's generator recipe (glr 3e-3, otherwise the seed's knobs); no EBM step after the first (its gradient is 0).
-  const knobs = VeraKnobs.parse({ glr: numberFlag("glr", 3e-3), e_iters: 1e9, decay_epochs: [1e9] });
+  const knobs = VeraKnobs.parse({
+    glr: numberFlag("glr", 3e-3),
+    e_iters: 1e9,
+    decay_epochs: [1e9],
+    max_sigma: numberFlag("max-sigma", 0.3),
+    noise_dim: positiveIntFlag("noise-dim", 2),
+    ent_weight: numberFlag("ent-weight", 1),
+    num_samples_posterior: positiveIntFlag("k", 20),
+  });
   const frozen = tf.variable(tf.zeros([1]), true);
   const model: VeraModel = {
     params: [{ key: "frozen", spec: { key: "frozen", torchShape: [1], layout: "vector", init: { kind: "zeros" } }, variable: frozen }],
     logp: (x) => tf.tidy(() => tf.add(targetLogDensity(target, x), tf.mul(tf.sum(frozen), 0)) as tf.Tensor1D),
   };
   const gen = new VeraGenerator(toyGeneratorArch(knobs.noise_dim, 2, knobs.h_dim), knobs, seed + 1);
+  // --out-scale: the last Linear's initial weights × X, so the first samples spread X times wider.
+  scaleParam(gen.net.params.filter((p) => p.key.endsWith(".weight")).at(-1)!, numberFlag("out-scale", 1));
   const trainer = new VeraTrainer(model, gen, knobs, 1);
   const xData = tf.zeros([knobs.batch_size, 2]);
   const report = (itr: number, s: { sigma: number; post_sigma: number; ent_gn: number }) => {
@@ -119,10 +138,13 @@ async function generatorOnly(): Promise<void> {
 async function ceiling(): Promise<void> {
   const dataset = checkToy2dName(flag("dataset", "rings"), "--dataset");
   const iters = positiveIntFlag("iters", 3000), seed = positiveIntFlag("seed", 1234), lr = numberFlag("lr", 1e-3), beta1 = numberFlag("beta1", 0);
-  const png = flag("png", ""), res = 100, batch = 200;
+  const png = flag("png", ""), res = 100, batch = positiveIntFlag("batch", 200);
   const points = sampleToy2d(dataset, 100000, new Random(seed)), n = points.length / 2;
   const net = createNet("mlp", { n_c: 2, n_f: 100 }, seed);
-  const opt = createOptimizer("adam", net.params, { lr, betas: [beta1, 0.9] });
+  // --first-scale / --first-bias-scale: the first layer's initial weights / biases × X (X < 1 moves its kinks outwards).
+  scaleParam(net.params.find((p) => p.key === "f.0.weight")!, numberFlag("first-scale", 1));
+  scaleParam(net.params.find((p) => p.key === "f.0.bias")!, numberFlag("first-bias-scale", 1));
+  const opt = createOptimizer("adam", net.params, { lr, betas: [beta1, numberFlag("beta2", 0.9)] });
   const xs = gridAxis(TOY_2D_EXTENT, res), grid = gridPoints(xs);
   const pool = createPool({ threads: 1 });
   const evalPoints = gatherRows(points, 2, Int32Array.from({ length: 10000 }, (_, i) => Math.floor((i * n) / 10000)));
@@ -161,7 +183,7 @@ async function ceiling(): Promise<void> {
 }
 
 await runMain(async () => {
-  benchFlags(USAGE, ["mode", "target", "dataset", "iters", "every", "glr", "lr", "beta1", "seed", "png"]);
+  benchFlags(USAGE, ["mode", "target", "dataset", "iters", "every", "glr", "out-scale", "max-sigma", "noise-dim", "ent-weight", "k", "lr", "beta1", "beta2", "batch", "first-scale", "first-bias-scale", "seed", "png"]);
   const mode = flag("mode", "");
   if (mode !== "generator" && mode !== "ceiling") throw new Error(`Cannot use --mode '${mode}': expected generator or ceiling (${USAGE})`);
   await initBackend("native");
