@@ -40,7 +40,7 @@ import { pipelineOutDir, runnerConfigPath } from "./paths.ts";
 import { fromFileUrl } from "./paths.ts";
 import type { StepProcessOptions, StepProcessResult } from "./step_process.ts";
 import { inheritedPermissionFlags } from "./step_process.ts";
-import type { ChildMessage, StepJob } from "./step_protocol.ts";
+import { parseChildLine, type StepJob } from "./step_protocol.ts";
 import { parseYamlSource, locate } from "./yaml_source.ts";
 
 const childEntry = fromFileUrl(new URL("./step_child.ts", import.meta.url));
@@ -196,12 +196,7 @@ export function slurmStepRunner(settings: SlurmSettings, hooks: { onSubmitted?: 
     const stderrTail: string[] = [];
     let outOffset = 0, errOffset = 0;
     const onOut = (line: string) => {
-      let message: ChildMessage;
-      try {
-        message = JSON.parse(line);
-      } catch {
-        message = { type: "log", level: "info", message: line };
-      }
+      const message = parseChildLine(line);
       if (message.type === "result") result = message.ok ? { ok: true } : { ok: false, failure: message.failure };
       else options.onMessage(message);
     };

@@ -15,7 +15,7 @@
  * @module
  */
 import { fromFileUrl, runnerConfigPath } from "./paths.ts";
-import type { ChildMessage, StepFailure, StepJob } from "./step_protocol.ts";
+import { type ChildMessage, parseChildLine, type StepFailure, type StepJob } from "./step_protocol.ts";
 
 const childEntry = fromFileUrl(new URL("./step_child.ts", import.meta.url));
 const permissionNames = ["read", "write", "env", "net", "ffi", "sys", "run", "import"] as const;
@@ -75,12 +75,7 @@ export async function runStepProcess(job: StepJob, options: StepProcessOptions):
   let result: StepProcessResult | null = null;
   const stderrTail: string[] = [];
   const stdoutDone = forEachLine(child.stdout, (line) => {
-    let message: ChildMessage;
-    try {
-      message = JSON.parse(line);
-    } catch {
-      message = { type: "log", level: "info", message: line };
-    }
+    const message = parseChildLine(line);
     if (message.type === "result") result = message.ok ? { ok: true } : { ok: false, failure: message.failure };
     else options.onMessage(message);
   });

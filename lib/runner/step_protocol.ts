@@ -72,3 +72,22 @@ export type ChildMessage =
   | { type: "progress"; done: number; total: number; label?: string }
   | { type: "result"; ok: true }
   | { type: "result"; ok: false; failure: StepFailure };
+
+/**
+ * One stdout line of a child as a {@link ChildMessage}; a line that is not JSON (a stray print)
+ * becomes an info log line, so nothing the child writes is lost.
+ *
+ * @example
+ * ```ts
+ * import { parseChildLine } from "./step_protocol.ts";
+ * parseChildLine('{"type":"result","ok":true}'); // { type: "result", ok: true }
+ * parseChildLine("hello"); // { type: "log", level: "info", message: "hello" }
+ * ```
+ */
+export function parseChildLine(line: string): ChildMessage {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return { type: "log", level: "info", message: line };
+  }
+}

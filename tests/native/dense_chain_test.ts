@@ -26,6 +26,7 @@ import { nativeProfile } from "../../lib/tensor/native/install.ts";
 import { buildCLibrary, BUILD_DIR_ENV, DENSE_NET_SOURCE } from "../../lib/tensor/native/c_build.ts";
 import { DENSE_LANGEVIN_CHAIN } from "../../lib/tensor/kernels/kernel_names.ts";
 import { Random } from "../../lib/util/random.ts";
+import { withEnv } from "../env.ts";
 
 await ensureNative();
 
@@ -65,18 +66,6 @@ function referenceStep(model: EnergyModel, x: tf.Tensor, noise: tf.Tensor, epsil
     const { next, stats } = langevinUpdate(x, grad, noise, energy, epsilon);
     return { next: Float32Array.from(next.dataSync()), stats: Float32Array.from(stats.dataSync()) };
   });
-}
-
-function withEnv<T>(name: string, value: string | undefined, fn: () => T): T {
-  const old = Deno.env.get(name);
-  if (value === undefined) Deno.env.delete(name);
-  else Deno.env.set(name, value);
-  try {
-    return fn();
-  } finally {
-    if (old === undefined) Deno.env.delete(name);
-    else Deno.env.set(name, old);
-  }
 }
 
 const CASES = [

@@ -17,19 +17,9 @@ import { createNet } from "../../lib/nets/net.ts";
 import { NetAndOptimizer } from "../../lib/train/model.ts";
 import { nativeProfile } from "../../lib/tensor/native/install.ts";
 import { ADAM_UPDATE, DENSE_ML_GRADS } from "../../lib/tensor/kernels/kernel_names.ts";
+import { withEnv } from "../env.ts";
 
 await ensureNative();
-
-function withEnv<T>(name: string, value: string, fn: () => T): T {
-  const old = Deno.env.get(name);
-  Deno.env.set(name, value);
-  try {
-    return fn();
-  } finally {
-    if (old === undefined) Deno.env.delete(name);
-    else Deno.env.set(name, old);
-  }
-}
 
 const ADAM_CASES = [
   { name: "step 1, PyTorch defaults", shape: [64, 64], attrs: { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: 1 } },

@@ -4,18 +4,7 @@ import { nativeLibraryAvailable, registerNativeBackend } from "../../lib/tensor/
 import { locateDnnl } from "../../lib/tensor/native/library.ts";
 import { resolveThreadCount } from "../../lib/tensor/native/threads.ts";
 import { HEAP_REUSE_ENV, keepFreedBuffersInHeap } from "../../lib/tensor/native/heap.ts";
-
-function withEnv<T>(name: string, value: string | undefined, fn: () => T): T {
-  const old = Deno.env.get(name);
-  if (value === undefined) Deno.env.delete(name);
-  else Deno.env.set(name, value);
-  try {
-    return fn();
-  } finally {
-    if (old === undefined) Deno.env.delete(name);
-    else Deno.env.set(name, old);
-  }
-}
+import { withEnv } from "../env.ts";
 
 Deno.test("nativeLibraryAvailable finds oneDNN (libdnnl2 must be installed)", () => {
   const found = withEnv("EBM_DNNL_PATH", undefined, () => nativeLibraryAvailable());
