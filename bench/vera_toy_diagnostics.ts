@@ -18,9 +18,10 @@
  *   maximum likelihood — the normaliser summed on the 100×100 grid over [−4, 4]², no sampler —
  *   with VERA's EBM optimiser (Adam, `--lr`, betas (`--beta1`, `--beta2` 0.9), batch `--batch`
  *   200): the best any sampler could give this EBM after `--iters` updates; `--first-scale` /
- *   `--first-bias-scale` multiply the first layer's initial weights / biases. Prints KL(true‖EBM) on the grid as `vera-toy` computes it
- *   ("true" a KDE of 10,000 evenly strided data points, bandwidth factor 0.1) and writes a PNG (true
- *   density | EBM density, brightness ∝ √density) to `--png`.
+ *   `--first-bias-scale` multiply the first layer's initial weights / biases. Prints
+ *   KL(true‖EBM) on the grid as `vera-toy` computes it ("true" a KDE of 10,000 evenly strided
+ *   data points, bandwidth factor 0.1) and writes a PNG (true density | EBM density, brightness
+ *   ∝ √density) to `--png`.
  *
  * Data: `sampleToy2d(dataset, 100000, new Random(--seed))` (the pipeline's `toy-2d` with its own seed).
  *
